@@ -1,0 +1,58 @@
+# Two commands do all set-up on a fresh machine with only python3:
+#   make run   - virtualenv, install, migrate, load the demo campaign, serve on :8000
+#   make test  - virtualenv, install with test extras, run the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint bench clean messages migration-reset
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/portal init
+	$(BIN)/portal demo
+	$(BIN)/portal serve --host 127.0.0.1 --port 8000
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.http_load
+
+clean:
+	rm -rf $(VENV) data
+
+# Extract every UI string and merge it into both catalogs (then translate the new ones).
+messages: $(TEST_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
+		--no-location --sort-output -o portal/locale/messages.pot .
+	for lang in zh_CN en; do \
+		if [ -f portal/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -i portal/locale/messages.pot -d portal/locale -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i portal/locale/messages.pot -d portal/locale -l $$lang; \
+		fi; \
+	done
+
+# Pre-release only: regenerate the single initial migration from the models.
+migration-reset: $(TEST_STAMP)
+	rm -f portal/migrations/versions/0001_initial_schema.py
+	$(BIN)/python -c "from alembic import command; from portal.migrate import alembic_config; import tempfile, os; d = tempfile.mkdtemp(); command.revision(alembic_config('sqlite:///' + os.path.join(d, 'gen.sqlite3')), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff check --fix --quiet portal/migrations || true

@@ -1,0 +1,1 @@
+"""Minsheng (民声): the web portal of a public accountability campaign."""

@@ -1,0 +1,1 @@
+"""Staff accounts: sign-in, sessions, roles, two-factor."""

@@ -1,0 +1,44 @@
+"""Argon2id password hashing, with rehash-on-login and a dummy verify for unknown users."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("minsheng-dummy-password-for-timing")
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of `password`."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True if `password` matches; an unknown user (None) costs the same time and fails."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """A message id describing why `password` is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "Use at least 12 characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return "That password is too long."
+    if username and username.lower() in password.lower():
+        return "The password must not contain the user name."
+    return None

@@ -1,0 +1,73 @@
+"""The application factory: everything is passed in, nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+
+from moderation.clock import Clock, system_clock
+from portal.csrf import CsrfMiddleware
+from portal.db import make_engine
+from portal.errors import EXCEPTION_HANDLERS
+from portal.middleware.locale import LocaleMiddleware
+from portal.middleware.security_headers import SecurityHeadersMiddleware
+from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.settings import Settings
+from portal.static_files import HashedStatic
+from portal.templating import make_templates
+
+
+class State(TypedDict):
+    engine: Engine
+
+
+def all_routes() -> list:
+    """Every route of the portal, area by area."""
+    from portal.accounts.routes import routes as account_routes
+    from portal.admin.routes import routes as admin_routes
+    from portal.content.press_routes import routes as press_routes
+    from portal.public.routes import routes as public_routes
+
+    return [*public_routes, *account_routes, *press_routes, *admin_routes]
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None,
+               clock: Clock = system_clock) -> Starlette:
+    """Build the portal. Tests pass their own engine and clock."""
+    static = HashedStatic()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        own_engine = engine is None
+        active = engine or make_engine(settings.database_url)
+        app.state.engine = active
+        try:
+            yield {"engine": active}
+        finally:
+            if own_engine:
+                active.dispose()
+
+    middleware = [
+        Middleware(SecurityHeadersMiddleware, production=settings.production),
+        Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
+        Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
+        Middleware(CsrfMiddleware, base_url=settings.base_url,
+                   secure_cookies=settings.production),
+    ]
+    app = Starlette(
+        routes=[*all_routes(), Mount("/static", app=static, name="static")],
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.static = static
+    app.state.templates = make_templates(static, settings)
+    return app

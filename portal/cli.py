@@ -1,0 +1,196 @@
+"""The `portal` command: init, serve, demo, user management, audit verification."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from moderation.audit import record, verify
+from moderation.clock import system_clock
+from moderation.roles import Actor, Role
+from portal.accounts.models import StaffUser
+from portal.accounts.passwords import hash_password, password_problem
+from portal.db import make_engine
+from portal.migrate import upgrade
+from portal.settings import Settings, SettingsError
+
+CLI_ACTOR = Actor.system("cli")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        sys.exit(f"configuration error: {exc}")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    print("database migrated to head")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from portal.app import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    # access_log=False: the server must not record client addresses or user agents.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
+                proxy_headers=bool(settings.trusted_proxies),
+                forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+                server_header=False, date_header=False, log_level="info")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from portal.demo import load_demo
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        summary = load_demo(session, clock=system_clock)
+        session.commit()
+    print(summary)
+    return 0
+
+
+def _read_password(args: argparse.Namespace, username: str) -> str:
+    password = args.password if args.password is not None else getpass.getpass("Password: ")
+    problem = password_problem(password, username)
+    if problem:
+        sys.exit(problem)
+    return password
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        if session.exec(select(StaffUser).where(StaffUser.username == args.username)).first():
+            sys.exit(f"user {args.username!r} already exists")
+        unit_id = None
+        if args.unit:
+            from moderation.units import Unit
+
+            unit = session.exec(select(Unit).where(Unit.code == args.unit)).first()
+            if unit is None:
+                sys.exit(f"unknown unit code {args.unit!r}")
+            unit_id = unit.id
+        if args.role == Role.handler and unit_id is None:
+            sys.exit("a handler needs --unit")
+        user = StaffUser(username=args.username, display_name=args.name or args.username,
+                         password_hash=hash_password(_read_password(args, args.username)),
+                         role=Role(args.role), unit_id=unit_id, created_at=system_clock())
+        session.add(user)
+        session.flush()
+        record(session, CLI_ACTOR, "user.create", "staffuser", user.id,
+               after={"username": user.username, "role": user.role, "unit_id": unit_id})
+        session.commit()
+    print(f"user {args.username} added with role {args.role}")
+    return 0
+
+
+def _find_user(session: Session, username: str) -> StaffUser:
+    user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is None:
+        sys.exit(f"no user {username!r}")
+    return user
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings().database_url)
+    with Session(engine) as session:
+        user = _find_user(session, args.username)
+        user.password_hash = hash_password(_read_password(args, user.username))
+        session.add(user)
+        record(session, CLI_ACTOR, "user.password", "staffuser", user.id)
+        session.commit()
+    print(f"password of {args.username} changed")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from sqlmodel import delete
+
+    from portal.accounts.models import WebSession
+
+    engine = make_engine(_settings().database_url)
+    with Session(engine) as session:
+        user = _find_user(session, args.username)
+        user.is_active = False
+        session.add(user)
+        session.exec(delete(WebSession).where(WebSession.user_id == user.id))  # type: ignore[arg-type]
+        record(session, CLI_ACTOR, "user.disable", "staffuser", user.id,
+               before={"is_active": True}, after={"is_active": False})
+        session.commit()
+    print(f"user {args.username} disabled and signed out")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings().database_url)
+    with Session(engine) as session:
+        problems = verify(session)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"audit log: {len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print("audit log intact")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="Minsheng portal")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create or migrate the database").set_defaults(func=cmd_init)
+    serve = sub.add_parser("serve", help="serve the portal")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("demo", help="load the demo campaign (idempotent)").set_defaults(
+        func=cmd_demo)
+
+    user = sub.add_parser("user", help="manage staff accounts").add_subparsers(
+        dest="user_command", required=True)
+    add = user.add_parser("add", help="add a staff account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--name", help="display name")
+    add.add_argument("--unit", help="unit code (required for handlers)")
+    add.add_argument("--password", help="read from a prompt when omitted")
+    add.set_defaults(func=cmd_user_add)
+    passwd = user.add_parser("passwd", help="set a new password")
+    passwd.add_argument("username")
+    passwd.add_argument("--password", help="read from a prompt when omitted")
+    passwd.set_defaults(func=cmd_user_passwd)
+    disable = user.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("username")
+    disable.set_defaults(func=cmd_user_disable)
+
+    audit = sub.add_parser("audit", help="audit log").add_subparsers(
+        dest="audit_command", required=True)
+    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

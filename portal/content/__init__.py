@@ -1,0 +1,1 @@
+"""Campaign content: texts, tasks, stages, figures, pledges and announcements."""

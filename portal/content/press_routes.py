@@ -1,0 +1,3 @@
+"""Press staff routes (to be filled in)."""
+
+routes: list = []

@@ -1,0 +1,50 @@
+"""Chooses the request's locale (cookie, then Accept-Language, then default)."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from portal.i18n import LOCALE_COOKIE, negotiate
+from portal.locale_context import current_locale
+
+
+def read_cookie(headers: Headers, name: str) -> str | None:
+    """One cookie's value from the request headers, or None."""
+    raw = headers.get("cookie")
+    if not raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed Cookie header is the client's problem, not a 500
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+class LocaleMiddleware:
+    """Sets `scope["state"]["locale"]` and the `current_locale` context variable."""
+
+    def __init__(self, app: ASGIApp, *, locales: tuple[str, ...], default: str) -> None:
+        self.app = app
+        self.locales = locales
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        locale = negotiate(
+            read_cookie(headers, LOCALE_COOKIE), headers.get("accept-language"),
+            self.locales, self.default,
+        )
+        scope.setdefault("state", {})["locale"] = locale
+        token = current_locale.set(locale)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_locale.reset(token)

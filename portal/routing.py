@@ -1,0 +1,96 @@
+"""Route construction: CSRF checks and body limits on every unsafe route by default."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Message, Receive
+
+from portal.csrf import CSRF_FIELD, UNSAFE_METHODS, CsrfFailed, check_token
+
+Endpoint = Callable[[Request], Awaitable[Response] | Response]
+
+DEFAULT_MAX_BODY = 1024 * 1024  # forms without files
+DEFAULT_MAX_FIELDS = 200
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def limited_receive() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge()
+        return message
+
+    return limited_receive
+
+
+async def read_form(request: Request) -> FormData:
+    """The parsed form, read once per request within the route's limits."""
+    return await request.form()
+
+
+def _guarded(endpoint: Endpoint, *, csrf: bool, max_body: int, max_files: int,
+             max_fields: int, max_part_size: int) -> Endpoint:
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        if request.method in UNSAFE_METHODS:
+            declared = request.headers.get("content-length")
+            if declared is not None:
+                if not declared.isdigit():
+                    raise HTTPException(status_code=400)
+                if int(declared) > max_body:
+                    raise BodyTooLarge()
+            request = Request(request.scope, _limited(request.receive, max_body))
+            # Parse with this route's limits; the result is cached on the request.
+            form = await request.form(
+                max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
+            )
+            if csrf:
+                if request.scope.get("state", {}).get("csrf_origin_failed"):
+                    raise CsrfFailed("cross-site request")
+                check_token(request, form.get(CSRF_FIELD))
+        if inspect.iscoroutinefunction(endpoint):
+            return await endpoint(request)  # type: ignore[misc]
+        return await run_in_threadpool(endpoint, request)  # type: ignore[arg-type]
+
+    guarded.csrf_protected = csrf  # type: ignore[attr-defined]
+    return guarded
+
+
+def route(
+    path: str,
+    endpoint: Endpoint,
+    *,
+    methods: Sequence[str] = ("GET",),
+    name: str | None = None,
+    csrf_exempt: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
+    max_files: int = 0,
+    max_fields: int = DEFAULT_MAX_FIELDS,
+    max_part_size: int = DEFAULT_MAX_BODY,
+) -> Route:
+    """A Route whose unsafe methods need a valid CSRF token (unless `csrf_exempt`)."""
+    methods = [m.upper() for m in methods]
+    if UNSAFE_METHODS.intersection(methods):
+        endpoint = _guarded(endpoint, csrf=not csrf_exempt, max_body=max_body,
+                            max_files=max_files, max_fields=max_fields,
+                            max_part_size=max_part_size)
+    return Route(path, endpoint, methods=methods, name=name)

@@ -1,0 +1,126 @@
+"""Settings, read once from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+MODES = ("dev", "test", "production")
+PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the portal reads from its environment."""
+
+    secret_key: str
+    database_url: str
+    data_dir: Path
+    upload_dir: Path
+    mode: str = "dev"
+    default_locale: str = "zh_CN"
+    locales: tuple[str, ...] = ("zh_CN", "en")
+    base_url: str = "http://127.0.0.1:8000"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    max_cover_image_bytes: int = 5 * 1024 * 1024
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env"
+    ) -> Settings:
+        """Build settings from `environ` (default: os.environ) over an optional `.env` file."""
+        values: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        mode = values.get("MINSHENG_MODE", "dev").strip().lower()
+        if mode not in MODES:
+            raise SettingsError(f"MINSHENG_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+        data_dir = Path(values.get("DATA_DIR", "data")).resolve()
+        upload_dir = Path(values.get("UPLOAD_DIR", str(data_dir / "uploads"))).resolve()
+        database_url = values.get("DATABASE_URL") or f"sqlite:///{data_dir / 'minsheng.sqlite3'}"
+        locales = tuple(
+            x.strip() for x in values.get("LOCALES", "zh_CN,en").split(",") if x.strip()
+        )
+        default_locale = values.get("DEFAULT_LOCALE", locales[0])
+        if default_locale not in locales:
+            raise SettingsError(f"DEFAULT_LOCALE {default_locale!r} is not in LOCALES")
+        secret_key = _secret_key(values.get("SECRET_KEY", ""), mode, data_dir)
+        proxies = tuple(
+            x.strip() for x in values.get("TRUSTED_PROXIES", "").split(",") if x.strip()
+        )
+        return cls(
+            secret_key=secret_key,
+            database_url=database_url,
+            data_dir=data_dir,
+            upload_dir=upload_dir,
+            mode=mode,
+            default_locale=default_locale,
+            locales=locales,
+            base_url=values.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            session_idle_minutes=_int(values, "SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_int(values, "SESSION_MAX_HOURS", 12),
+            login_max_failures=_int(values, "LOGIN_MAX_FAILURES", 5),
+            login_window_minutes=_int(values, "LOGIN_WINDOW_MINUTES", 15),
+            max_cover_image_bytes=_int(values, "MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024),
+            trusted_proxies=proxies,
+        )
+
+
+def _int(values: Mapping[str, str], name: str, default: int) -> int:
+    raw = values.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return number
+
+
+def _secret_key(given: str, mode: str, data_dir: Path) -> str:
+    given = given.strip()
+    if given.lower() in PLACEHOLDER_SECRETS or len(given) < MIN_SECRET_LENGTH:
+        if mode == "production":
+            raise SettingsError(
+                "SECRET_KEY is missing, a placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters; production mode refuses to start"
+            )
+        if given:
+            return given if len(given) >= MIN_SECRET_LENGTH else _stored_secret(data_dir)
+        return _stored_secret(data_dir)
+    return given
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """Dev only: generate one key, keep it in the data folder (0600), reuse it after."""
+    path = data_dir / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,164 @@
+"""Shared fixtures: a fresh app and database per test, on SQLite or PostgreSQL.
+
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
+the suite on PostgreSQL; the default is a fresh SQLite file per test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+from starlette.testclient import TestClient
+
+from moderation.clock import FixedClock
+from moderation.roles import Role
+from portal.accounts.models import StaffUser
+from portal.accounts.passwords import hash_password
+from portal.app import create_app
+from portal.db import make_engine
+from portal.migrate import upgrade
+from portal.settings import Settings
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+BASE_URL = "http://testserver"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run: a template SQLite file, or the PostgreSQL test database."""
+    if ON_POSTGRES:
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database for this test alone."""
+    if ON_POSTGRES:
+        eng = make_engine(TEST_DATABASE_URL)
+        yield eng
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with eng.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        eng.dispose()
+        return
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session on the test database (commit to make rows visible to the app)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        secret_key="test-secret-key-" + "x" * 40,
+        database_url=TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        data_dir=tmp_path,
+        upload_dir=tmp_path / "uploads",
+        mode="test",
+        base_url=BASE_URL,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, clock: FixedClock):  # type: ignore[no-untyped-def]
+    return create_app(settings, engine=engine, clock=clock)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_user(db: Session, clock: FixedClock):  # type: ignore[no-untyped-def]
+    """Create a staff account: make_user(role, username=..., unit_id=...)."""
+
+    def factory(role: Role | str, username: str | None = None, **fields: object) -> StaffUser:
+        role = Role(role)
+        user = StaffUser(
+            username=username or f"{role.value}1", display_name=f"Test {role.value}",
+            password_hash=hash_password(PASSWORD), role=role, created_at=clock(), **fields,
+        )
+        db.add(user)
+        db.commit()
+        db.refresh(user)
+        return user
+
+    return factory
+
+
+def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    """Parse an HTML response."""
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def form_fields(response, form_selector: str = "form[method=post]") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The named inputs of the first matching form, with their current values."""
+    form = page(response).select_one(form_selector)
+    assert form is not None, f"no form matching {form_selector!r}"
+    fields: dict[str, str] = {}
+    for element in form.select("input[name], textarea[name], select[name]"):
+        name = element["name"]
+        if element.name == "textarea":
+            fields[name] = element.text
+        elif element.name == "select":
+            chosen = element.select_one("option[selected]") or element.select_one("option")
+            fields[name] = chosen.get("value", "") if chosen else ""
+        elif element.get("type") in ("checkbox", "radio"):
+            if element.has_attr("checked"):
+                fields[name] = element.get("value", "on")
+        elif element.get("type") != "submit":
+            fields[name] = element.get("value", "")
+    return fields
+
+
+def csrf_from(response) -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token of the first form on the page."""
+    field = page(response).select_one("input[name=csrf_token]")
+    assert field is not None, "page has no CSRF field"
+    return field["value"]
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form."""
+    form = client.get("/staff/login")
+    response = client.post("/staff/login", data={
+        "csrf_token": csrf_from(form), "username": username, "password": password,
+    })
+    assert response.status_code == 303, response.text[:500]
