@@ -54,5 +54,10 @@ messages: $(TEST_STAMP)
 # Pre-release only: regenerate the single initial migration from the models.
 migration-reset: $(TEST_STAMP)
 	rm -f portal/migrations/versions/0001_initial_schema.py
-	$(BIN)/python -c "from alembic import command; from portal.migrate import alembic_config; import tempfile, os; d = tempfile.mkdtemp(); command.revision(alembic_config('sqlite:///' + os.path.join(d, 'gen.sqlite3')), message='initial schema', autogenerate=True, rev_id='0001')"
+	# Hand-written later migrations (0002_search_index, ...) step aside while 0001 is made.
+	held=$$(mktemp -d); \
+	for f in portal/migrations/versions/0*.py; do [ -e "$$f" ] && mv "$$f" "$$held/"; done; \
+	$(BIN)/python -c "from alembic import command; from portal.migrate import alembic_config; import tempfile, os; d = tempfile.mkdtemp(); command.revision(alembic_config('sqlite:///' + os.path.join(d, 'gen.sqlite3')), message='initial schema', autogenerate=True, rev_id='0001')"; \
+	status=$$?; for f in "$$held"/*.py; do [ -e "$$f" ] && mv "$$f" portal/migrations/versions/; done; \
+	exit $$status
 	$(BIN)/ruff check --fix --quiet portal/migrations || true

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, select
 
 from moderation.clock import Clock, system_clock
@@ -54,6 +56,20 @@ def _digest(prev_hash: str, seq: int, at: datetime, actor_id: int | None, actor_
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _locked_head(session: Session) -> AuditHead:
+    """The chain head, row-locked for this transaction; created on first use."""
+    query = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    head = session.exec(query).first()
+    if head is None:
+        # Two first writers must not both create the head: insert-if-absent, then lock.
+        dialect = session.get_bind().dialect.name
+        insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["id"]))
+        head = session.exec(query).one()
+    return head
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -66,11 +82,7 @@ def record(
     clock: Clock = system_clock,
 ) -> AuditEvent:
     """Append one event in the caller's transaction (the caller commits)."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        head = AuditHead(id=1)
-        session.add(head)
-        session.flush()
+    head = _locked_head(session)
     # JSON round trip so the stored value and the hashed value are the same.
     before = json.loads(json.dumps(before, default=str)) if before is not None else None
     after = json.loads(json.dumps(after, default=str)) if after is not None else None

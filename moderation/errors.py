@@ -18,7 +18,17 @@ class InvalidTransition(DomainError):
 
 
 class StaleVersion(DomainError):
-    """Someone else changed the object since the actor loaded it."""
+    """Someone else changed the object since the actor loaded it.
+
+    `current` holds the object's current values (never secrets) and `version` its
+    current version, so the web layer can show what changed.
+    """
+
+    def __init__(self, message: str = "", *, current: dict[str, object] | None = None,
+                 version: int | None = None) -> None:
+        super().__init__(message or "stale version")
+        self.current = current or {}
+        self.version = version
 
 
 class ValidationFailed(DomainError):
@@ -27,3 +37,21 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class AlreadyClaimed(InvalidTransition):
+    """Another moderator holds a valid claim on the item (or locks it right now)."""
+
+    def __init__(self, message: str = "", *, claimed_by_id: int | None = None,
+                 claimed_until: object = None) -> None:
+        super().__init__(message or "already claimed")
+        self.claimed_by_id = claimed_by_id
+        self.claimed_until = claimed_until
+
+
+class RoutingRefused(ValidationFailed):
+    """A lead may not go to this unit (it would judge itself); `message` is a message id."""
+
+    def __init__(self, message: str, field: str = "responsible_unit_id") -> None:
+        super().__init__({field: message})
+        self.message = message

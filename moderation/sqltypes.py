@@ -58,7 +58,7 @@ def pick(text: LocalizedText | None, locale: str, fallback: str = "zh_CN") -> st
 
 
 def enum_field(enum_type: type[enum.Enum], default: Any = None, *, index: bool = False,
-               primary_key: bool = False) -> Any:
+               primary_key: bool = False, nullable: bool = False) -> Any:
     """An enum stored as its value in a VARCHAR (no native enum types to migrate)."""
     column_type = SAEnum(
         enum_type, native_enum=False, create_constraint=False, length=32,
@@ -66,5 +66,5 @@ def enum_field(enum_type: type[enum.Enum], default: Any = None, *, index: bool =
     )
     return Field(
         default=default,
-        sa_column=Column(column_type, nullable=False, index=index, primary_key=primary_key),
+        sa_column=Column(column_type, nullable=nullable, index=index, primary_key=primary_key),
     )

@@ -15,9 +15,11 @@ from moderation.clock import Clock, system_clock
 from portal.csrf import CsrfMiddleware
 from portal.db import make_engine
 from portal.errors import EXCEPTION_HANDLERS
+from portal.intake.config import build_intake_config, clean_intake_storage
 from portal.middleware.locale import LocaleMiddleware
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
 from portal.static_files import HashedStatic
 from portal.templating import make_templates
@@ -32,9 +34,14 @@ def all_routes() -> list:
     from portal.accounts.routes import routes as account_routes
     from portal.admin.routes import routes as admin_routes
     from portal.content.press_routes import routes as press_routes
+    from portal.intake.routes import routes as intake_routes
+    from portal.ledger.routes import routes as ledger_routes
     from portal.public.routes import routes as public_routes
+    from portal.queue.routes import routes as queue_routes
+    from portal.track.routes import routes as track_routes
 
-    return [*public_routes, *account_routes, *press_routes, *admin_routes]
+    return [*public_routes, *intake_routes, *track_routes, *account_routes, *press_routes,
+            *admin_routes, *queue_routes, *ledger_routes]
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None,
@@ -47,6 +54,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         own_engine = engine is None
         active = engine or make_engine(settings.database_url)
         app.state.engine = active
+        # Uploads cut short by a crash or a kill leave temporary files: remove them now.
+        clean_intake_storage(app.state.intake, active)
         try:
             yield {"engine": active}
         finally:
@@ -68,6 +77,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     )
     app.state.settings = settings
     app.state.clock = clock
+    app.state.intake = build_intake_config(settings)
+    app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app
     app.state.static = static
     app.state.templates = make_templates(static, settings)
+    app.state.templates.env.globals.update(queue_template_globals())
     return app

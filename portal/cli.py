@@ -6,8 +6,10 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from moderation.audit import record, verify
@@ -29,10 +31,20 @@ def _settings() -> Settings:
         sys.exit(f"configuration error: {exc}")
 
 
+@contextmanager
+def _engine(settings: Settings | None = None) -> Iterator[Engine]:
+    """The configured database, disposed of (connections closed) when the command ends."""
+    engine = make_engine((settings or _settings()).database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    with _engine(settings) as engine:
+        upgrade(engine)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     print("database migrated to head")
     return 0
@@ -56,12 +68,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from portal.demo import load_demo
 
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    with Session(engine) as session:
-        summary = load_demo(session, clock=system_clock)
-        session.commit()
+    with _engine() as engine:
+        upgrade(engine)
+        with Session(engine) as session:
+            summary = load_demo(session, clock=system_clock)
+            session.commit()
     print(summary)
     return 0
 
@@ -75,9 +86,7 @@ def _read_password(args: argparse.Namespace, username: str) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
+    with _engine() as engine, Session(engine) as session:
         if session.exec(select(StaffUser).where(StaffUser.username == args.username)).first():
             sys.exit(f"user {args.username!r} already exists")
         unit_id = None
@@ -110,8 +119,7 @@ def _find_user(session: Session, username: str) -> StaffUser:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    engine = make_engine(_settings().database_url)
-    with Session(engine) as session:
+    with _engine() as engine, Session(engine) as session:
         user = _find_user(session, args.username)
         user.password_hash = hash_password(_read_password(args, user.username))
         session.add(user)
@@ -126,8 +134,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
     from portal.accounts.models import WebSession
 
-    engine = make_engine(_settings().database_url)
-    with Session(engine) as session:
+    with _engine() as engine, Session(engine) as session:
         user = _find_user(session, args.username)
         user.is_active = False
         session.add(user)
@@ -140,8 +147,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    engine = make_engine(_settings().database_url)
-    with Session(engine) as session:
+    with _engine() as engine, Session(engine) as session:
         problems = verify(session)
     if problems:
         for problem in problems:
@@ -149,6 +155,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         print(f"audit log: {len(problems)} problem(s) found", file=sys.stderr)
         return 1
     print("audit log intact")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from portal.queue.digest import send_digest
+
+    settings = _settings()
+    with _engine(settings) as engine:
+        sent = send_digest(engine, settings, system_clock())
+    print(f"queue digest sent to {sent} staff member(s)")
     return 0
 
 
@@ -183,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="audit log").add_subparsers(
         dest="audit_command", required=True)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    sub.add_parser("digest", help="e-mail each queue user the counts of their queue").set_defaults(
+        func=cmd_digest)
     return parser
 
 

@@ -77,6 +77,10 @@ def origin_allowed(headers: Headers, scheme: str, base_url: str) -> bool:
     fetch_site = headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         return False
+    if fetch_site == "same-origin":
+        # Browsers send `Origin: null` on form posts under `Referrer-Policy: no-referrer`;
+        # Sec-Fetch-Site (which pages cannot forge) already says the post is ours.
+        return True
     origin = headers.get("origin")
     if origin is None:
         return True

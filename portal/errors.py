@@ -18,23 +18,35 @@ from moderation.errors import (
 )
 from portal.csrf import CsrfFailed
 from portal.locale_context import gettext as _
+from portal.locale_context import lazy_gettext
+from portal.streaming_form import FormRejected
 from portal.templating import render
 
 log = logging.getLogger("portal.errors")
 
-# Status codes mapped to a translated title and explanation.
+# Status codes mapped to a translated title and explanation (marked for extraction).
 MESSAGES: dict[int, tuple[str, str]] = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Access denied", "You do not have permission to see this page."),
-    404: ("Page not found", "The page you asked for does not exist or has been moved."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    409: ("Conflict", "Someone else changed this in the meantime. Reload and try again."),
-    413: ("Too large", "What you sent is larger than this form accepts."),
-    415: ("Unsupported type", "This kind of content is not accepted here."),
-    422: ("Invalid input", "Some of what you entered could not be accepted."),
-    429: ("Too many attempts", "Too many attempts in a short time. Please wait and try again."),
-    500: ("Something went wrong", "An unexpected error happened. It has been recorded; "
-          "please try again later."),
+    400: (lazy_gettext("Bad request"),
+          lazy_gettext("The request could not be understood. Please go back and try again.")),
+    403: (lazy_gettext("Access denied"),
+          lazy_gettext("You do not have permission to see this page.")),
+    404: (lazy_gettext("Page not found"),
+          lazy_gettext("The page you asked for does not exist or has been moved.")),
+    405: (lazy_gettext("Method not allowed"),
+          lazy_gettext("This address does not accept that kind of request.")),
+    409: (lazy_gettext("Conflict"),
+          lazy_gettext("Someone else changed this in the meantime. Reload and try again.")),
+    413: (lazy_gettext("Too large"),
+          lazy_gettext("What you sent is larger than this form accepts.")),
+    415: (lazy_gettext("Unsupported type"),
+          lazy_gettext("This kind of content is not accepted here.")),
+    422: (lazy_gettext("Invalid input"),
+          lazy_gettext("Some of what you entered could not be accepted.")),
+    429: (lazy_gettext("Too many attempts"),
+          lazy_gettext("Too many attempts in a short time. Please wait and try again.")),
+    500: (lazy_gettext("Something went wrong"),
+          lazy_gettext("An unexpected error happened. It has been recorded; "
+                       "please try again later.")),
 }
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
@@ -82,7 +94,13 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return error_page(request, status)
 
 
+async def form_rejected(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FormRejected)
+    return error_page(request, exc.status)
+
+
 EXCEPTION_HANDLERS = {
+    FormRejected: form_rejected,
     HTTPException: http_exception,
     CsrfFailed: csrf_failed,
     DomainError: domain_error,

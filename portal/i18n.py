@@ -83,9 +83,16 @@ def html_lang(locale: str) -> str:
     return {"zh_CN": "zh-CN"}.get(locale, locale.replace("_", "-"))
 
 
+@cache
+def babel_locale(locale: str) -> Locale:
+    """The parsed Babel locale (parsing on every call would cost more than formatting)."""
+    return Locale.parse(locale)
+
+
+@cache
 def locale_display_name(locale: str) -> str:
     """The language's own name for itself (中文, English)."""
-    return (Locale.parse(locale).display_name or locale).split(" (")[0]
+    return (babel_locale(locale).display_name or locale).split(" (")[0]
 
 
 def fmt_date(value: date | datetime | None, locale: str, fmt: str = "long") -> str:
@@ -94,18 +101,18 @@ def fmt_date(value: date | datetime | None, locale: str, fmt: str = "long") -> s
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(DISPLAY_TZ).date()
-    return format_date(value, format=fmt, locale=locale)
+    return format_date(value, format=fmt, locale=babel_locale(locale))
 
 
 def fmt_datetime(value: datetime | None, locale: str, fmt: str = "medium") -> str:
     """A timestamp in the reader's locale, shown in China's time zone."""
     if value is None:
         return ""
-    return format_datetime(value, format=fmt, tzinfo=DISPLAY_TZ, locale=locale)
+    return format_datetime(value, format=fmt, tzinfo=DISPLAY_TZ, locale=babel_locale(locale))
 
 
 def fmt_number(value: float | int | None, locale: str) -> str:
     """A number with the locale's grouping."""
     if value is None:
         return ""
-    return format_decimal(value, locale=locale)
+    return format_decimal(value, locale=babel_locale(locale))

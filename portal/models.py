@@ -1,7 +1,29 @@
 """Every table the portal has, imported in one place for Alembic and `create_all`."""
 
 from moderation.audit import AuditEvent, AuditHead
+from moderation.intake.models import (
+    CaseMessage,
+    CaseRating,
+    Category,
+    ClockPolicy,
+    RateCounter,
+    ReviewRequest,
+    Submission,
+    SubmissionFile,
+)
+from moderation.ledger.models import (
+    LedgerCaseLink,
+    LedgerCategory,
+    LedgerEntry,
+    LedgerEvidence,
+    LedgerItem,
+    LedgerLookBack,
+    LedgerMechanism,
+    LedgerVerification,
+)
+from moderation.queue.models import SubmissionSearch
 from moderation.units import Unit
+from moderation.workflow.models import WorkflowPolicy
 from portal.accounts.models import LoginThrottle, RolePolicy, StaffUser, WebSession
 from portal.content.models import (
     Announcement,
@@ -10,6 +32,7 @@ from portal.content.models import (
     CampaignTask,
     HeadlineFigure,
     Pledge,
+    PledgeUpdate,
 )
 
 __all__ = [
@@ -19,11 +42,30 @@ __all__ = [
     "Campaign",
     "CampaignStage",
     "CampaignTask",
+    "CaseMessage",
+    "CaseRating",
+    "Category",
+    "ClockPolicy",
     "HeadlineFigure",
+    "LedgerCaseLink",
+    "LedgerCategory",
+    "LedgerEntry",
+    "LedgerEvidence",
+    "LedgerItem",
+    "LedgerLookBack",
+    "LedgerMechanism",
+    "LedgerVerification",
     "LoginThrottle",
     "Pledge",
+    "PledgeUpdate",
+    "RateCounter",
+    "ReviewRequest",
     "RolePolicy",
     "StaffUser",
+    "Submission",
+    "SubmissionFile",
+    "SubmissionSearch",
     "Unit",
     "WebSession",
+    "WorkflowPolicy",
 ]

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive
 
 from portal.csrf import CSRF_FIELD, UNSAFE_METHODS, CsrfFailed, check_token
+from portal.streaming_form import verified_stream_request
 
 Endpoint = Callable[[Request], Awaitable[Response] | Response]
 
@@ -47,8 +48,14 @@ async def read_form(request: Request) -> FormData:
     return await request.form()
 
 
+async def _call(endpoint: Endpoint, request: Request) -> Response:
+    if inspect.iscoroutinefunction(endpoint):
+        return await endpoint(request)  # type: ignore[misc]
+    return await run_in_threadpool(endpoint, request)  # type: ignore[arg-type]
+
+
 def _guarded(endpoint: Endpoint, *, csrf: bool, max_body: int, max_files: int,
-             max_fields: int, max_part_size: int) -> Endpoint:
+             max_fields: int, max_part_size: int, stream: bool = False) -> Endpoint:
     @functools.wraps(endpoint)
     async def guarded(request: Request) -> Response:
         if request.method in UNSAFE_METHODS:
@@ -59,17 +66,28 @@ def _guarded(endpoint: Endpoint, *, csrf: bool, max_body: int, max_files: int,
                 if int(declared) > max_body:
                     raise BodyTooLarge()
             request = Request(request.scope, _limited(request.receive, max_body))
+            if stream:
+                # The handler streams the body itself; the token is read from the start
+                # of the body (before any file) and those bytes are replayed to it.
+                if csrf:
+                    if request.scope.get("state", {}).get("csrf_origin_failed"):
+                        raise CsrfFailed("cross-site request")
+                    request = await verified_stream_request(request)
+                return await endpoint(request)  # type: ignore[misc]
             # Parse with this route's limits; the result is cached on the request.
             form = await request.form(
                 max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
             )
-            if csrf:
-                if request.scope.get("state", {}).get("csrf_origin_failed"):
-                    raise CsrfFailed("cross-site request")
-                check_token(request, form.get(CSRF_FIELD))
-        if inspect.iscoroutinefunction(endpoint):
-            return await endpoint(request)  # type: ignore[misc]
-        return await run_in_threadpool(endpoint, request)  # type: ignore[arg-type]
+            try:
+                if csrf:
+                    if request.scope.get("state", {}).get("csrf_origin_failed"):
+                        raise CsrfFailed("cross-site request")
+                    check_token(request, form.get(CSRF_FIELD))
+                return await _call(endpoint, request)
+            finally:
+                # This Request is ours, so Starlette will not close its uploaded files.
+                await form.close()
+        return await _call(endpoint, request)
 
     guarded.csrf_protected = csrf  # type: ignore[attr-defined]
     return guarded
@@ -86,11 +104,12 @@ def route(
     max_files: int = 0,
     max_fields: int = DEFAULT_MAX_FIELDS,
     max_part_size: int = DEFAULT_MAX_BODY,
+    stream: bool = False,
 ) -> Route:
     """A Route whose unsafe methods need a valid CSRF token (unless `csrf_exempt`)."""
     methods = [m.upper() for m in methods]
     if UNSAFE_METHODS.intersection(methods):
         endpoint = _guarded(endpoint, csrf=not csrf_exempt, max_body=max_body,
                             max_files=max_files, max_fields=max_fields,
-                            max_part_size=max_part_size)
+                            max_part_size=max_part_size, stream=stream)
     return Route(path, endpoint, methods=methods, name=name)

@@ -37,6 +37,18 @@ class Settings:
     login_window_minutes: int = 15
     max_cover_image_bytes: int = 5 * 1024 * 1024
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    # Citizen intake (moderation/intake): master key source, clocks' time zone, upload caps.
+    encryption_key: str = field(default="", repr=False)
+    timezone: str = "Asia/Shanghai"
+    upload_max_file_bytes: int = 50 * 1024 * 1024
+    upload_max_total_bytes: int = 200 * 1024 * 1024
+    upload_max_files: int = 10
+    # Follow-up (/track): idle minutes of a citizen session; optional SMTP update notices.
+    track_idle_minutes: int = 15
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_starttls: bool = False
 
     @property
     def production(self) -> bool:
@@ -61,6 +73,8 @@ class Settings:
         locales = tuple(
             x.strip() for x in values.get("LOCALES", "zh_CN,en").split(",") if x.strip()
         )
+        if not locales:
+            raise SettingsError("LOCALES must name at least one language, e.g. zh_CN,en")
         default_locale = values.get("DEFAULT_LOCALE", locales[0])
         if default_locale not in locales:
             raise SettingsError(f"DEFAULT_LOCALE {default_locale!r} is not in LOCALES")
@@ -68,6 +82,8 @@ class Settings:
         proxies = tuple(
             x.strip() for x in values.get("TRUSTED_PROXIES", "").split(",") if x.strip()
         )
+        if values.get("SMTP_HOST", "").strip() and not values.get("SMTP_FROM", "").strip():
+            raise SettingsError("SMTP_FROM is required when SMTP_HOST is set")
         return cls(
             secret_key=secret_key,
             database_url=database_url,
@@ -83,6 +99,17 @@ class Settings:
             login_window_minutes=_int(values, "LOGIN_WINDOW_MINUTES", 15),
             max_cover_image_bytes=_int(values, "MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024),
             trusted_proxies=proxies,
+            encryption_key=_encryption_key(values.get("ENCRYPTION_KEY", "")),
+            timezone=_timezone(values.get("TIMEZONE", "Asia/Shanghai")),
+            upload_max_file_bytes=_int(values, "UPLOAD_MAX_FILE_BYTES", 50 * 1024 * 1024),
+            upload_max_total_bytes=_int(values, "UPLOAD_MAX_TOTAL_BYTES", 200 * 1024 * 1024),
+            upload_max_files=_int(values, "UPLOAD_MAX_FILES", 10),
+            track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
+            smtp_host=values.get("SMTP_HOST", "").strip(),
+            smtp_port=_int(values, "SMTP_PORT", 25),
+            smtp_from=values.get("SMTP_FROM", "").strip(),
+            smtp_starttls=values.get("SMTP_STARTTLS", "").strip().lower()
+            in ("1", "true", "yes", "on"),
         )
 
 
@@ -97,6 +124,24 @@ def _int(values: Mapping[str, str], name: str, default: int) -> int:
     if number <= 0:
         raise SettingsError(f"{name} must be positive")
     return number
+
+
+def _encryption_key(given: str) -> str:
+    """ENCRYPTION_KEY is optional (the master key is then derived from SECRET_KEY)."""
+    given = given.strip()
+    if given and len(given) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters")
+    return given
+
+
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE {name!r} is not a known time zone") from None
+    return name.strip()
 
 
 def _secret_key(given: str, mode: str, data_dir: Path) -> str:
@@ -120,7 +165,10 @@ def _stored_secret(data_dir: Path) -> str:
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process started at the same moment and won
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -21,8 +22,8 @@ from starlette.testclient import TestClient
 
 from moderation.clock import FixedClock
 from moderation.roles import Role
+from portal.accounts import passwords
 from portal.accounts.models import StaffUser
-from portal.accounts.passwords import hash_password
 from portal.app import create_app
 from portal.db import make_engine
 from portal.migrate import upgrade
@@ -32,6 +33,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 BASE_URL = "http://testserver"
 PASSWORD = "correct horse battery staple"
+TEST_HASHER = PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -52,15 +54,32 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+def _empty_postgres(eng: Engine) -> None:
+    # DELETE plus sequence resets is ~25x faster than TRUNCATE on small tables.
+    with eng.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+        sequences = conn.execute(text(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+        )).scalars().all()
+        for name in sequences:
+            conn.execute(text("SELECT setval(:name, 1, false)"), {"name": name})
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap Argon2id parameters in tests; production strength is tested in test_auth."""
+    monkeypatch.setattr(passwords, "_hasher", TEST_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", TEST_HASHER.hash("dummy password"))
+
+
 @pytest.fixture
 def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database for this test alone."""
     if ON_POSTGRES:
         eng = make_engine(TEST_DATABASE_URL)
         yield eng
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        with eng.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _empty_postgres(eng)
         eng.dispose()
         return
     path = tmp_path / "test.sqlite3"
@@ -113,7 +132,8 @@ def make_user(db: Session, clock: FixedClock):  # type: ignore[no-untyped-def]
         role = Role(role)
         user = StaffUser(
             username=username or f"{role.value}1", display_name=f"Test {role.value}",
-            password_hash=hash_password(PASSWORD), role=role, created_at=clock(), **fields,
+            password_hash=passwords.hash_password(PASSWORD), role=role, created_at=clock(),
+            **fields,
         )
         db.add(user)
         db.commit()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from portal.locale_context import lazy_gettext as N_
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
@@ -36,9 +38,9 @@ def needs_rehash(stored_hash: str) -> bool:
 def password_problem(password: str, username: str = "") -> str | None:
     """A message id describing why `password` is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return "Use at least 12 characters."
+        return N_("Use at least 12 characters.")
     if len(password) > MAX_PASSWORD_LENGTH:
-        return "That password is too long."
+        return N_("That password is too long.")
     if username and username.lower() in password.lower():
-        return "The password must not contain the user name."
+        return N_("The password must not contain the user name.")
     return None

@@ -14,13 +14,33 @@ from starlette.responses import RedirectResponse, Response
 
 from moderation.roles import Actor, Role
 from portal.accounts.models import StaffUser
-from portal.accounts.sessions import current_user
+from portal.accounts.sessions import (
+    current_user,
+    password_verified_user,
+    pending_totp_user_id,
+    totp_enrolment_due,
+)
+
+TOTP_LOGIN_PATH = "/staff/login/totp"
+TOTP_ENROL_PATH = "/staff/account/totp"
 
 
-def require_roles(*roles: Role) -> Callable:
+def _not_signed_in(request: Request) -> Response:
+    """Where to send a visitor who has no usable session for this page."""
+    target = quote(request.url.path, safe="/")
+    if pending_totp_user_id(request) is not None:
+        return RedirectResponse(f"{TOTP_LOGIN_PATH}?next={target}", status_code=303)
+    if totp_enrolment_due(request):
+        # The role requires TOTP: nothing else is reachable until it is set up.
+        return RedirectResponse(TOTP_ENROL_PATH, status_code=303)
+    return RedirectResponse(f"/staff/login?next={target}", status_code=303)
+
+
+def require_roles(*roles: Role, enrolment_ok: bool = False) -> Callable:
     """Let only signed-in staff with one of `roles` reach the endpoint.
 
     Anonymous visitors are sent to the sign-in page; other roles get 403.
+    With `enrolment_ok`, users who still have to enrol TOTP may enter too.
     The allowed roles are kept on the endpoint (`allowed_roles`) for the route matrix test.
     """
     allowed = frozenset(roles)
@@ -28,10 +48,9 @@ def require_roles(*roles: Role) -> Callable:
     def decorate(endpoint: Callable) -> Callable:
         @functools.wraps(endpoint)
         async def checked(request: Request) -> Response:
-            user = current_user(request)
+            user = password_verified_user(request) if enrolment_ok else current_user(request)
             if user is None:
-                target = quote(request.url.path, safe="/")
-                return RedirectResponse(f"/staff/login?next={target}", status_code=303)
+                return _not_signed_in(request)
             if user.role not in allowed:
                 raise HTTPException(status_code=403)
             request.state.user = user

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.clock import Clock
-from portal.accounts.models import StaffUser, WebSession
+from portal.accounts.models import RolePolicy, StaffUser, WebSession
 from portal.middleware.locale import read_cookie
 from portal.web import db_session
 
@@ -82,13 +82,66 @@ def load_session(request: Request) -> WebSession | None:
         if user is None or not user.is_active:
             return None
         state["staff_user"] = user
+        # Read per request so a policy change applies to sessions already open.
+        policy = db.get(RolePolicy, user.role)
+        state["totp_enrolment_due"] = bool(
+            policy is not None and policy.require_totp and not user.totp_secret
+        )
     state["staff_session"] = row
     return row
 
 
 def current_user(request: Request) -> StaffUser | None:
-    """The signed-in staff member, or None (also None while a TOTP code is still due)."""
+    """The signed-in staff member, or None (also None while a TOTP code or a required
+    TOTP enrolment is still due)."""
+    row = load_session(request)
+    if row is None or row.data.get("pending_totp"):
+        return None
+    if request.scope["state"].get("totp_enrolment_due"):
+        return None
+    return request.scope["state"].get("staff_user")
+
+
+def password_verified_user(request: Request) -> StaffUser | None:
+    """The user who passed the password step (and the TOTP step, if they have TOTP),
+    even when a role policy still asks them to enrol TOTP."""
     row = load_session(request)
     if row is None or row.data.get("pending_totp"):
         return None
     return request.scope["state"].get("staff_user")
+
+
+def pending_totp_user_id(request: Request) -> int | None:
+    """The user id of a session waiting for its TOTP code, or None."""
+    row = load_session(request)
+    if row is None or not row.data.get("pending_totp"):
+        return None
+    return row.user_id
+
+
+def totp_enrolment_due(request: Request) -> bool:
+    """True when the signed-in user's role requires TOTP and they have not enrolled."""
+    row = load_session(request)
+    return row is not None and bool(request.scope["state"].get("totp_enrolment_due"))
+
+
+def set_session_data(request: Request, db: Session, **changes: object) -> None:
+    """Change keys of the current session's data (a value of None removes the key)."""
+    row = load_session(request)
+    if row is None:
+        return
+    stored = db.get(WebSession, row.id_hash)
+    if stored is None:
+        return
+    data = {k: v for k, v in {**stored.data, **changes}.items() if v is not None}
+    stored.data = data  # a new dict, so the JSON column is marked as changed
+    db.add(stored)
+    row.data = data
+
+
+def end_user_sessions(db: Session, user_id: int, *, keep: WebSession | None = None) -> None:
+    """Delete every session of `user_id` (except `keep`): sign the user out everywhere."""
+    query = delete(WebSession).where(WebSession.user_id == user_id)  # type: ignore[arg-type]
+    if keep is not None:
+        query = query.where(WebSession.id_hash != keep.id_hash)  # type: ignore[arg-type]
+    db.exec(query)  # type: ignore[call-overload]

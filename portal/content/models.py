@@ -85,6 +85,19 @@ class Pledge(SQLModel, table=True):
     updated_at: datetime | None = utc_field(nullable=True)
 
 
+class PledgeUpdate(SQLModel, table=True):
+    """A dated progress update of a pledge: its status and progress then, and a note."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pledge_id: int = Field(foreign_key="pledge.id", index=True, ondelete="CASCADE")
+    happened_on: date = Field(index=True)
+    status: PledgeStatus = enum_field(PledgeStatus, PledgeStatus.in_progress)
+    progress: int = Field(default=0, ge=0, le=100)
+    note: LocalizedText = localized_field()
+    author_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: datetime = utc_field()
+
+
 class AnnouncementCategory(enum.StrEnum):
     press_conference = "press_conference"
     news = "news"

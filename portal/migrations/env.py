@@ -9,6 +9,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import portal.models  # noqa: F401  (registers every table)
 from moderation.sqltypes import UTCDateTime
 from portal.db import make_engine
+from portal.migrate import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -43,6 +44,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

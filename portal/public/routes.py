@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-from starlette.requests import Request
-from starlette.responses import Response
-
-from portal.content.models import Campaign
+from portal.public.announcements import announcement_detail, announcement_list
+from portal.public.feeds import atom_feed, robots, sitemap
+from portal.public.language import set_language
+from portal.public.media import cover
+from portal.public.pages import home, how_to_report, pledges
 from portal.routing import route
-from portal.templating import render
-from portal.web import db_session
-
-
-def home(request: Request) -> Response:
-    """The campaign's front page."""
-    with db_session(request) as db:
-        campaign = db.exec(select(Campaign)).first()
-    return render(request, "public/home.html", {"campaign": campaign})
-
 
 routes = [
     route("/", home, name="home"),
+    route("/pledges", pledges, name="pledges"),
+    route("/how-to-report", how_to_report, name="how_to_report"),
+    route("/announcements", announcement_list, name="announcements"),
+    route("/announcements/{announcement_id:int}", announcement_detail, name="announcement"),
+    route("/feed.atom", atom_feed, name="feed"),
+    route("/sitemap.xml", sitemap, name="sitemap"),
+    route("/robots.txt", robots, name="robots"),
+    route("/lang/{locale}", set_language, name="set_language"),
+    route("/media/covers/{name}", cover, name="cover"),
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 14:19:46.092240
+Create Date: 2026-11-27 14:50:13.857010
 """
 
 from collections.abc import Sequence
@@ -67,6 +67,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('slug')
     )
+    op.create_table('category',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.JSON(), nullable=False),
+    sa.Column('kind', sa.Enum('tip', 'suggestion', name='submissionkind', native_enum=False, length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('category', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_category_code'), ['code'], unique=True)
+        batch_op.create_index(batch_op.f('ix_category_kind'), ['kind'], unique=False)
+
+    op.create_table('ledgercategory',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.JSON(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledgercategory', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgercategory_code'), ['code'], unique=True)
+
     op.create_table('loginthrottle',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
@@ -76,6 +100,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('loginthrottle', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_loginthrottle_blocked_until'), ['blocked_until'], unique=False)
+
+    op.create_table('ratecounter',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('ratecounter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ratecounter_expires_at'), ['expires_at'], unique=False)
 
     op.create_table('rolepolicy',
     sa.Column('role', sa.Enum('admin', 'moderator', 'handler', 'press', 'leader', name='role', native_enum=False, length=32), nullable=False),
@@ -123,6 +156,18 @@ def upgrade() -> None:
     with op.batch_alter_table('campaigntask', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaigntask_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('clockpolicy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('decision_days', sa.Integer(), nullable=False),
+    sa.Column('handling_days', sa.Integer(), nullable=False),
+    sa.Column('extension_days', sa.Integer(), nullable=False),
+    sa.Column('max_extensions', sa.Integer(), nullable=False),
+    sa.Column('review_window_days', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('campaign_id')
+    )
     op.create_table('headlinefigure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -136,6 +181,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('headlinefigure', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_headlinefigure_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('ledgeritem',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=True),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('weight', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.JSON(), nullable=False),
+    sa.Column('description', sa.JSON(), nullable=False),
+    sa.Column('public_summary', sa.JSON(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('lead_official', sa.String(length=100), nullable=False),
+    sa.Column('measures', sa.JSON(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('deadline', sa.Date(), nullable=True),
+    sa.Column('status', sa.Enum('planned', 'in_progress', 'rectified', 'verified', name='ledgerstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['ledgercategory.id'], ),
+    sa.ForeignKeyConstraint(['parent_id'], ['ledgeritem.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledgeritem', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgeritem_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgeritem_code'), ['code'], unique=True)
+        batch_op.create_index(batch_op.f('ix_ledgeritem_deadline'), ['deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgeritem_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgeritem_public'), ['public'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgeritem_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgeritem_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('pledge',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -176,6 +256,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staffuser_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_staffuser_username'), ['username'], unique=True)
 
+    op.create_table('workflowpolicy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('allow_self_verification', sa.Boolean(), nullable=False),
+    sa.Column('claim_minutes', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('campaign_id')
+    )
     op.create_table('announcement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('category', sa.Enum('press_conference', 'news', 'hero_story', 'warning_case', 'notice', name='announcementcategory', native_enum=False, length=32), nullable=False),
@@ -200,6 +289,165 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_announcement_publish_at'), ['publish_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_announcement_status'), ['status'], unique=False)
 
+    op.create_table('ledgerentry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('happened_on', sa.Date(), nullable=False),
+    sa.Column('kind', sa.Enum('note', 'relapse', 'verification', name='entrykind', native_enum=False, length=32), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=True),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['item_id'], ['ledgeritem.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledgerentry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgerentry_happened_on'), ['happened_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgerentry_item_id'), ['item_id'], unique=False)
+
+    op.create_table('ledgerlookback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('scheduled_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('result', sa.Enum('held', 'relapsed', name='lookbackresult', native_enum=False, length=32), nullable=True),
+    sa.Column('note', sa.JSON(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['ledgeritem.id'], ),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['staffuser.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledgerlookback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgerlookback_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgerlookback_scheduled_on'), ['scheduled_on'], unique=False)
+
+    op.create_table('ledgermechanism',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.JSON(), nullable=False),
+    sa.Column('area', sa.Enum('oversight', 'capability', 'discipline', 'other', name='mechanismarea', native_enum=False, length=32), nullable=False),
+    sa.Column('established_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['ledgeritem.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledgermechanism', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgermechanism_area'), ['area'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgermechanism_item_id'), ['item_id'], unique=False)
+
+    op.create_table('ledgerverification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('verifier', sa.String(length=100), nullable=False),
+    sa.Column('verified_on', sa.Date(), nullable=False),
+    sa.Column('result', sa.Enum('passed', 'failed', name='verificationresult', native_enum=False, length=32), nullable=False),
+    sa.Column('note', sa.JSON(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['ledgeritem.id'], ),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['staffuser.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledgerverification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgerverification_item_id'), ['item_id'], unique=False)
+
+    op.create_table('pledgeupdate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pledge_id', sa.Integer(), nullable=False),
+    sa.Column('happened_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('planned', 'in_progress', 'fulfilled', name='pledgestatus', native_enum=False, length=32), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('note', sa.JSON(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['pledge_id'], ['pledge.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pledgeupdate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pledgeupdate_happened_on'), ['happened_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pledgeupdate_pledge_id'), ['pledge_id'], unique=False)
+
+    op.create_table('submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.Enum('tip', 'suggestion', name='submissionkind', native_enum=False, length=32), nullable=False),
+    sa.Column('channel', sa.Enum('web', 'phone', 'letter', 'visit', 'email', name='channel', native_enum=False, length=32), nullable=False),
+    sa.Column('state', sa.Enum('new', 'in_review', 'rejected', 'accepted', 'verifying', 'concluded', name='submissionstate', native_enum=False, length=32), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('receipt_hash', sa.String(length=64), nullable=False),
+    sa.Column('idempotency_hash', sa.String(length=64), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('unit_concerned_id', sa.Integer(), nullable=True),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('people_concerned', sa.String(length=500), nullable=False),
+    sa.Column('content', sa.String(length=20000), nullable=False),
+    sa.Column('happened_when', sa.String(length=200), nullable=False),
+    sa.Column('happened_where', sa.String(length=200), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('contact_sealed', sa.LargeBinary(length=2048), nullable=True),
+    sa.Column('wrapped_key', sa.LargeBinary(length=128), nullable=True),
+    sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.Column('decision_due_on', sa.Date(), nullable=False),
+    sa.Column('handling_due_on', sa.Date(), nullable=True),
+    sa.Column('concluded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('review_due_on', sa.Date(), nullable=True),
+    sa.Column('extended', sa.Boolean(), nullable=False),
+    sa.Column('extension_reason', sa.String(length=2000), nullable=False),
+    sa.Column('registered_by_id', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.Enum('low', 'normal', 'high', 'urgent', name='priority', native_enum=False, length=32), nullable=False),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reject_reason', sa.Enum('spam', 'out_of_scope', 'abusive', 'duplicate', 'insufficient_information', name='rejectreason', native_enum=False, length=32), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('handling_mode', sa.Enum('direct', 'escalated', 'cross_unit', 'off_site', 'leader_owned', name='handlingmode', native_enum=False, length=32), nullable=True),
+    sa.Column('responsible_unit_id', sa.Integer(), nullable=True),
+    sa.Column('handler_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.Enum('substantiated', 'partly_substantiated', 'unsubstantiated', 'adopted', 'partly_adopted', 'noted', name='outcome', native_enum=False, length=32), nullable=True),
+    sa.Column('finding', sa.String(length=10000), nullable=False),
+    sa.Column('awaiting_citizen', sa.Boolean(), nullable=False),
+    sa.Column('needs_decision', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['category_id'], ['category.id'], ),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['submission.id'], ),
+    sa.ForeignKeyConstraint(['handler_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['registered_by_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['responsible_unit_id'], ['unit.id'], ),
+    sa.ForeignKeyConstraint(['unit_concerned_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_awaiting_citizen'), ['awaiting_citizen'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_category_id'), ['category_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_channel'), ['channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_claimed_by_id'), ['claimed_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_decision_due_on'), ['decision_due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_duplicate_of_id'), ['duplicate_of_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_handler_id'), ['handler_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_handling_due_on'), ['handling_due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_idempotency_hash'), ['idempotency_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_submission_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_needs_decision'), ['needs_decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_outcome'), ['outcome'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_priority'), ['priority'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_receipt_hash'), ['receipt_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_submission_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_reference'), ['reference'], unique=True)
+        batch_op.create_index(batch_op.f('ix_submission_registered_by_id'), ['registered_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_responsible_unit_id'), ['responsible_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_review_due_on'), ['review_due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_state'), ['state'], unique=False)
+        batch_op.create_index('ix_submission_state_decision_due', ['state', 'decision_due_on'], unique=False)
+        batch_op.create_index('ix_submission_state_handling_due', ['state', 'handling_due_on'], unique=False)
+        batch_op.create_index('ix_submission_state_received', ['state', 'received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_unit_concerned_id'), ['unit_concerned_id'], unique=False)
+
     op.create_table('websession',
     sa.Column('id_hash', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -216,23 +464,219 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_websession_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_websession_user_id'), ['user_id'], unique=False)
 
+    op.create_table('casemessage',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('author', sa.Enum('citizen', 'staff', name='messageauthor', native_enum=False, length=32), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('message', 'question', 'answer', 'rating', 'review_request', name='messagekind', native_enum=False, length=32), nullable=False),
+    sa.Column('body', sa.String(length=10000), nullable=False),
+    sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('reply_to_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['reply_to_id'], ['casemessage.id'], ),
+    sa.ForeignKeyConstraint(['staff_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('casemessage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_casemessage_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_casemessage_staff_id'), ['staff_id'], unique=False)
+        batch_op.create_index('ix_casemessage_submission_created', ['submission_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_casemessage_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('caserating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.Enum('satisfied', 'mostly', 'dissatisfied', name='rating', native_enum=False, length=32), nullable=False),
+    sa.Column('comment', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('caserating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_caserating_rating'), ['rating'], unique=False)
+        batch_op.create_index(batch_op.f('ix_caserating_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('ledgercaselink',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('linked_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['ledgeritem.id'], ),
+    sa.ForeignKeyConstraint(['linked_by_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'submission_id', name='uq_ledgercaselink_item_submission')
+    )
+    with op.batch_alter_table('ledgercaselink', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgercaselink_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledgercaselink_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('ledgerevidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=False),
+    sa.Column('media_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('metadata_status', sa.String(length=16), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['ledgerentry.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['staffuser.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('stored_name')
+    )
+    with op.batch_alter_table('ledgerevidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledgerevidence_entry_id'), ['entry_id'], unique=False)
+
+    op.create_table('reviewrequest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=2000), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'granted', 'refused', name='reviewstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['staffuser.id'], ),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('reviewrequest', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reviewrequest_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reviewrequest_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('submissionsearch',
+    sa.Column('submission_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('submission_id')
+    )
+    op.create_table('submissionfile',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('media_type', sa.String(length=100), nullable=False),
+    sa.Column('extension', sa.String(length=10), nullable=False),
+    sa.Column('display_name_sealed', sa.LargeBinary(length=1024), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('metadata_status', sa.Enum('stripped', 'none', 'kept', name='metadatastatus', native_enum=False, length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['casemessage.id'], ),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('stored_name')
+    )
+    with op.batch_alter_table('submissionfile', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submissionfile_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submissionfile_submission_id'), ['submission_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('submissionfile', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submissionfile_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_submissionfile_message_id'))
+
+    op.drop_table('submissionfile')
+    op.drop_table('submissionsearch')
+    with op.batch_alter_table('reviewrequest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reviewrequest_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_reviewrequest_status'))
+
+    op.drop_table('reviewrequest')
+    with op.batch_alter_table('ledgerevidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgerevidence_entry_id'))
+
+    op.drop_table('ledgerevidence')
+    with op.batch_alter_table('ledgercaselink', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgercaselink_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_ledgercaselink_item_id'))
+
+    op.drop_table('ledgercaselink')
+    with op.batch_alter_table('caserating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_caserating_submission_id'))
+        batch_op.drop_index(batch_op.f('ix_caserating_rating'))
+
+    op.drop_table('caserating')
+    with op.batch_alter_table('casemessage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_casemessage_submission_id'))
+        batch_op.drop_index('ix_casemessage_submission_created')
+        batch_op.drop_index(batch_op.f('ix_casemessage_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_casemessage_kind'))
+
+    op.drop_table('casemessage')
     with op.batch_alter_table('websession', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_websession_user_id'))
         batch_op.drop_index(batch_op.f('ix_websession_kind'))
         batch_op.drop_index(batch_op.f('ix_websession_expires_at'))
 
     op.drop_table('websession')
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_unit_concerned_id'))
+        batch_op.drop_index('ix_submission_state_received')
+        batch_op.drop_index('ix_submission_state_handling_due')
+        batch_op.drop_index('ix_submission_state_decision_due')
+        batch_op.drop_index(batch_op.f('ix_submission_state'))
+        batch_op.drop_index(batch_op.f('ix_submission_review_due_on'))
+        batch_op.drop_index(batch_op.f('ix_submission_responsible_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_registered_by_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_reference'))
+        batch_op.drop_index(batch_op.f('ix_submission_received_at'))
+        batch_op.drop_index(batch_op.f('ix_submission_receipt_hash'))
+        batch_op.drop_index(batch_op.f('ix_submission_priority'))
+        batch_op.drop_index(batch_op.f('ix_submission_outcome'))
+        batch_op.drop_index(batch_op.f('ix_submission_needs_decision'))
+        batch_op.drop_index(batch_op.f('ix_submission_kind'))
+        batch_op.drop_index(batch_op.f('ix_submission_idempotency_hash'))
+        batch_op.drop_index(batch_op.f('ix_submission_handling_due_on'))
+        batch_op.drop_index(batch_op.f('ix_submission_handler_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_duplicate_of_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_decision_due_on'))
+        batch_op.drop_index(batch_op.f('ix_submission_claimed_by_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_channel'))
+        batch_op.drop_index(batch_op.f('ix_submission_category_id'))
+        batch_op.drop_index(batch_op.f('ix_submission_awaiting_citizen'))
+
+    op.drop_table('submission')
+    with op.batch_alter_table('pledgeupdate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pledgeupdate_pledge_id'))
+        batch_op.drop_index(batch_op.f('ix_pledgeupdate_happened_on'))
+
+    op.drop_table('pledgeupdate')
+    with op.batch_alter_table('ledgerverification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgerverification_item_id'))
+
+    op.drop_table('ledgerverification')
+    with op.batch_alter_table('ledgermechanism', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgermechanism_item_id'))
+        batch_op.drop_index(batch_op.f('ix_ledgermechanism_area'))
+
+    op.drop_table('ledgermechanism')
+    with op.batch_alter_table('ledgerlookback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgerlookback_scheduled_on'))
+        batch_op.drop_index(batch_op.f('ix_ledgerlookback_item_id'))
+
+    op.drop_table('ledgerlookback')
+    with op.batch_alter_table('ledgerentry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgerentry_item_id'))
+        batch_op.drop_index(batch_op.f('ix_ledgerentry_happened_on'))
+
+    op.drop_table('ledgerentry')
     with op.batch_alter_table('announcement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_announcement_status'))
         batch_op.drop_index(batch_op.f('ix_announcement_publish_at'))
         batch_op.drop_index(batch_op.f('ix_announcement_category'))
 
     op.drop_table('announcement')
+    op.drop_table('workflowpolicy')
     with op.batch_alter_table('staffuser', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staffuser_username'))
         batch_op.drop_index(batch_op.f('ix_staffuser_unit_id'))
@@ -243,10 +687,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pledge_campaign_id'))
 
     op.drop_table('pledge')
+    with op.batch_alter_table('ledgeritem', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_status'))
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_public'))
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_deadline'))
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_code'))
+        batch_op.drop_index(batch_op.f('ix_ledgeritem_category_id'))
+
+    op.drop_table('ledgeritem')
     with op.batch_alter_table('headlinefigure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_headlinefigure_campaign_id'))
 
     op.drop_table('headlinefigure')
+    op.drop_table('clockpolicy')
     with op.batch_alter_table('campaigntask', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaigntask_campaign_id'))
 
@@ -261,10 +716,23 @@ def downgrade() -> None:
 
     op.drop_table('unit')
     op.drop_table('rolepolicy')
+    with op.batch_alter_table('ratecounter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ratecounter_expires_at'))
+
+    op.drop_table('ratecounter')
     with op.batch_alter_table('loginthrottle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_loginthrottle_blocked_until'))
 
     op.drop_table('loginthrottle')
+    with op.batch_alter_table('ledgercategory', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledgercategory_code'))
+
+    op.drop_table('ledgercategory')
+    with op.batch_alter_table('category', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_category_kind'))
+        batch_op.drop_index(batch_op.f('ix_category_code'))
+
+    op.drop_table('category')
     op.drop_table('campaign')
     op.drop_table('audithead')
     with op.batch_alter_table('auditevent', schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Load benchmarks; run by hand (`make bench`), never part of the test suite."""

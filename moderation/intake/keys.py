@@ -1,0 +1,61 @@
+"""Keys of intake, each derived for one purpose from the server's secret key.
+
+One secret, many keys: HKDF-SHA256 with a distinct `info` label per purpose, so a key
+leaked from one use (say, rate-limit hashing) tells nothing about another (receipts).
+The master key that wraps the per-submission data keys comes from `ENCRYPTION_KEY`
+when it is set, so the secret key can be rotated without losing encrypted data.
+Rotating the secret key invalidates every receipt (their hashes are keyed by it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_SALT = b"minsheng-intake-v1"
+
+
+def hkdf(secret: bytes, label: str, length: int = 32) -> bytes:
+    """Derive `length` bytes from `secret` for the purpose named by `label`."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=_SALT,
+                info=label.encode()).derive(secret)
+
+
+@dataclass(frozen=True)
+class IntakeKeys:
+    """All keys intake uses; build once per app with `IntakeKeys.from_secrets`."""
+
+    receipt: bytes  # HMAC(nonce) -> receipt digits
+    receipt_hash: bytes  # HMAC(receipt) -> stored lookup hash
+    idempotency: bytes  # HMAC(nonce) -> stored idempotency hash
+    form_nonce: bytes  # itsdangerous secret for the signed form nonces
+    proof: bytes  # HMAC of proof-of-submission statements
+    ratelimit: bytes  # root of the daily rate-limit keys
+    master: bytes  # wraps the per-submission data keys
+
+    @classmethod
+    def from_secrets(cls, secret_key: str, encryption_key: str = "") -> IntakeKeys:
+        """Derive every key from the secret key (the master key from ENCRYPTION_KEY if set)."""
+        root = secret_key.encode()
+        master_root = encryption_key.encode() if encryption_key else root
+        return cls(
+            receipt=hkdf(root, "intake/receipt"),
+            receipt_hash=hkdf(root, "intake/receipt-hash"),
+            idempotency=hkdf(root, "intake/idempotency"),
+            form_nonce=hkdf(root, "intake/form-nonce"),
+            proof=hkdf(root, "intake/proof"),
+            ratelimit=hkdf(root, "intake/ratelimit"),
+            master=hkdf(master_root, "intake/master-key"),
+        )
+
+    def ratelimit_key_for(self, day: date) -> bytes:
+        """The rate-limit key of one day: it changes at midnight (UTC)."""
+        return hmac.new(self.ratelimit, day.isoformat().encode(), hashlib.sha256).digest()
+
+    def __repr__(self) -> str:  # never print key material in logs or tracebacks
+        return "IntakeKeys(<redacted>)"

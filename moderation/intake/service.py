@@ -1,0 +1,264 @@
+"""Taking in tips and suggestions: from the web form, or registered by a moderator.
+
+Each function validates, checks the signed form nonce, and either creates the
+submission (with its encrypted contact details and files) or, when the same form comes
+back with the same content, returns the one it created before, with the same receipt.
+Nothing here commits: the caller commits once, after which it may show the receipt.
+Citizen submissions write no audit row and no time finer than the hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from moderation.audit import record
+from moderation.clock import Clock, system_clock
+from moderation.errors import NotPermitted, ValidationFailed
+from moderation.intake import messages as m
+from moderation.intake.crypto import wrap_key
+from moderation.intake.deadlines import (
+    DEFAULT_TIMEZONE,
+    ClockRules,
+    decision_due,
+    hour_of,
+    local_day,
+)
+from moderation.intake.errors import FormReused
+from moderation.intake.files import Envelope, UploadBatch, new_envelope
+from moderation.intake.keys import IntakeKeys
+from moderation.intake.models import Channel, Submission, SubmissionFile, SubmissionKind
+from moderation.intake.proof import ProofStatement, content_sha256, make_proof
+from moderation.intake.receipts import (
+    FORM_MAX_AGE_SECONDS,
+    derive_receipt,
+    format_receipt,
+    hashes_match,
+    idempotency_hash,
+    open_form_nonce,
+    parse_receipt,
+    receipt_hash,
+)
+from moderation.intake.storage import seal_contact, seal_display_name
+from moderation.intake.validation import (
+    SuggestionInput,
+    TextRules,
+    TipInput,
+    validate_suggestion,
+    validate_tip,
+)
+from moderation.queue.search import index_submission
+from moderation.roles import Actor, Role
+
+STAFF_CHANNELS = (Channel.phone, Channel.letter, Channel.visit, Channel.email)
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    """Campaign settings intake needs: clocks, text rules, time zone, form lifetime."""
+
+    clocks: ClockRules = field(default_factory=ClockRules)
+    text: TextRules = field(default_factory=TextRules)
+    timezone: str = DEFAULT_TIMEZONE
+    form_max_age: int = FORM_MAX_AGE_SECONDS
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The submission, its receipt (formatted, to show once) and its proof token."""
+
+    submission: Submission
+    receipt: str
+    proof: str
+    created: bool  # False when a resent form found the submission it made before
+
+
+def submit_tip(session: Session, keys: IntakeKeys, form_token: str, data: TipInput, *,
+               uploads: UploadBatch | None = None, clock: Clock = system_clock,
+               policy: IntakePolicy = IntakePolicy()) -> IntakeResult:
+    """Take in a tip from the public web form (form nonce purpose "tip").
+
+    Raises ValidationFailed, FormTokenInvalid or FormReused; on any error the uploads
+    of `uploads` are deleted (the citizen attaches them again).
+    """
+    with _discard_on_error(uploads):
+        clean = validate_tip(session, data, policy.text)
+        return _intake(session, keys, form_token, "tip", SubmissionKind.tip, Channel.web,
+                       clean, uploads, clock, policy, registered_by=None)
+
+
+def submit_suggestion(session: Session, keys: IntakeKeys, form_token: str,
+                      data: SuggestionInput, *, uploads: UploadBatch | None = None,
+                      clock: Clock = system_clock,
+                      policy: IntakePolicy = IntakePolicy()) -> IntakeResult:
+    """Take in a suggestion from the public web form (form nonce purpose "suggestion")."""
+    with _discard_on_error(uploads):
+        clean = validate_suggestion(session, data, policy.text)
+        return _intake(session, keys, form_token, "suggestion", SubmissionKind.suggestion,
+                       Channel.web, clean, uploads, clock, policy, registered_by=None)
+
+
+def register_by_phone(session: Session, keys: IntakeKeys, actor: Actor, form_token: str,
+                      channel: Channel, data: TipInput | SuggestionInput, *,
+                      uploads: UploadBatch | None = None, clock: Clock = system_clock,
+                      policy: IntakePolicy = IntakePolicy()) -> IntakeResult:
+    """A moderator registers a tip or suggestion received by phone, letter, visit or email.
+
+    Form nonce purpose "register". Audited (reference, kind, channel; never the content
+    or contacts). The moderator reads the receipt back to the caller.
+    """
+    with _discard_on_error(uploads):
+        if actor.role != Role.moderator or actor.id is None:
+            raise NotPermitted("only moderators register submissions on a caller's behalf")
+        if channel not in STAFF_CHANNELS:
+            raise ValidationFailed({"channel": m.BAD_CHANNEL})
+        if isinstance(data, TipInput):
+            clean: TipInput | SuggestionInput = validate_tip(session, data, policy.text)
+            kind = SubmissionKind.tip
+        else:
+            clean = validate_suggestion(session, data, policy.text)
+            kind = SubmissionKind.suggestion
+        result = _intake(session, keys, form_token, "register", kind, channel, clean,
+                         uploads, clock, policy, registered_by=actor.id)
+        if result.created:
+            record(session, actor, "submission.register", "submission", result.submission.id,
+                   after={"reference": result.submission.reference, "kind": kind.value,
+                          "channel": channel.value}, clock=clock)
+        return result
+
+
+def find_by_receipt(session: Session, keys: IntakeKeys, text: str) -> Submission | None:
+    """The submission a receipt (as typed by a citizen) belongs to, or None.
+
+    The check digit is verified before any query; the lookup uses the keyed hash, and
+    the stored hash is compared in constant time. Callers throttle failures.
+    """
+    receipt = parse_receipt(text)
+    if receipt is None:
+        return None
+    digest = receipt_hash(keys, receipt)
+    row = session.exec(select(Submission).where(Submission.receipt_hash == digest)).first()
+    if row is None or not hashes_match(row.receipt_hash, digest):
+        return None
+    return row
+
+
+def proof_for(keys: IntakeKeys, submission: Submission, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The proof-of-submission token of a stored submission."""
+    return make_proof(keys, ProofStatement(
+        submission.reference, local_day(submission.received_at, timezone),
+        submission.content_sha256))
+
+
+@contextmanager
+def _discard_on_error(uploads: UploadBatch | None) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        if uploads:
+            uploads.abort()
+        raise
+
+
+def _fields(kind: SubmissionKind, data: TipInput | SuggestionInput) -> dict[str, object]:
+    if isinstance(data, TipInput):
+        return {"kind": kind.value, "content": data.content, "unit": data.unit_concerned_id,
+                "people": data.people_concerned, "when": data.happened_when,
+                "where": data.happened_where, "anonymous": data.anonymous}
+    return {"kind": kind.value, "content": data.content, "category": data.category_id,
+            "anonymous": data.anonymous}
+
+
+def _intake(session: Session, keys: IntakeKeys, form_token: str, purpose: str,
+            kind: SubmissionKind, channel: Channel, data: TipInput | SuggestionInput,
+            uploads: UploadBatch | None, clock: Clock, policy: IntakePolicy,
+            registered_by: int | None) -> IntakeResult:
+    nonce = open_form_nonce(keys, form_token, purpose, clock, policy.form_max_age)
+    files = uploads.finished if uploads else []
+    digest = content_sha256(_fields(kind, data), [f.original_sha256 for f in files])
+    idem = idempotency_hash(keys, nonce)
+    receipt = derive_receipt(keys, nonce)
+    existing = _replay(session, keys, idem, digest, receipt, policy)
+    if existing:
+        if uploads:
+            uploads.abort()  # the first request stored its own copies
+        return existing
+    envelope = uploads.envelope if uploads else new_envelope(session)
+    submission = _new_submission(keys, envelope, kind, channel, data, digest, idem,
+                                 receipt, clock, policy, registered_by)
+    try:
+        with session.begin_nested():
+            session.add(submission)
+            session.flush()
+    except IntegrityError:
+        # A concurrent twin of this request committed first: answer as it did.
+        existing = _replay(session, keys, idem, digest, receipt, policy)
+        if existing is None:
+            raise
+        if uploads:
+            uploads.abort()
+        return existing
+    if uploads:
+        uploads.promote()
+        _add_files(session, envelope, submission, uploads, clock)
+    index_submission(session, submission)  # the queue's search index (moderation.queue)
+    return IntakeResult(submission, format_receipt(receipt),
+                        proof_for(keys, submission, policy.timezone), created=True)
+
+
+def _replay(session: Session, keys: IntakeKeys, idem: str, digest: str, receipt: str,
+            policy: IntakePolicy) -> IntakeResult | None:
+    row = session.exec(select(Submission).where(Submission.idempotency_hash == idem)).first()
+    if row is None:
+        return None
+    if not hashes_match(row.content_sha256, digest):
+        raise FormReused()
+    return IntakeResult(row, format_receipt(receipt), proof_for(keys, row, policy.timezone),
+                        created=False)
+
+
+def _new_submission(keys: IntakeKeys, envelope: Envelope, kind: SubmissionKind,
+                    channel: Channel, data: TipInput | SuggestionInput, digest: str,
+                    idem: str, receipt: str, clock: Clock, policy: IntakePolicy,
+                    registered_by: int | None) -> Submission:
+    received = hour_of(clock())
+    submission = Submission(
+        reference=envelope.reference, kind=kind, channel=channel,
+        receipt_hash=receipt_hash(keys, receipt), idempotency_hash=idem,
+        received_at=received, content=data.content, anonymous=data.anonymous,
+        wrapped_key=wrap_key(keys.master, envelope.data_key, envelope.reference),
+        content_sha256=digest, decision_due_on=decision_due(received, policy.clocks,
+                                                            policy.timezone),
+        registered_by_id=registered_by,
+    )
+    if isinstance(data, TipInput):
+        submission.unit_concerned_id = data.unit_concerned_id
+        submission.people_concerned = data.people_concerned
+        submission.happened_when = data.happened_when
+        submission.happened_where = data.happened_where
+    else:
+        submission.category_id = data.category_id
+    if not data.anonymous and not data.contact.is_empty():
+        submission.contact_sealed = seal_contact(envelope.data_key, envelope.reference,
+                                                 data.contact)
+    return submission
+
+
+def _add_files(session: Session, envelope: Envelope, submission: Submission,
+               uploads: UploadBatch, clock: Clock, message_id: int | None = None) -> None:
+    assert submission.id is not None
+    for upload in uploads.finished:
+        session.add(SubmissionFile(
+            submission_id=submission.id, message_id=message_id,
+            stored_name=upload.stored_name, size=upload.size, media_type=upload.media_type,
+            extension=upload.extension,
+            display_name_sealed=seal_display_name(envelope.data_key, envelope.reference,
+                                                  upload.stored_name, upload.display_name),
+            sha256=upload.sha256, metadata_status=upload.metadata_status,
+            created_at=hour_of(clock()),
+        ))
+    session.flush()

@@ -1,0 +1,144 @@
+"""Checks on what a citizen (or a moderator on their behalf) typed.
+
+Errors are raised together as `ValidationFailed({field: message_id})`; the message ids
+are the English constants of `messages`, translated by the web layer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from moderation.errors import ValidationFailed
+from moderation.intake import messages as m
+from moderation.intake.models import (
+    CONTENT_MAX,
+    PEOPLE_MAX,
+    WHEN_WHERE_MAX,
+    Category,
+    SubmissionKind,
+)
+from moderation.intake.storage import Contact
+from moderation.units import Unit
+
+NAME_MAX = 100
+PHONE_MAX = 32
+EMAIL_MAX = 254
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+_PHONE = re.compile(r"\+?[0-9][0-9 \-()]{4,30}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True)
+class TipInput:
+    """The fields of a tip (举报). `unit_concerned_id` None means "not sure"."""
+
+    content: str
+    unit_concerned_id: int | None = None
+    people_concerned: str = ""
+    happened_when: str = ""
+    happened_where: str = ""
+    anonymous: bool = True
+    contact: Contact = field(default_factory=Contact)
+
+
+@dataclass(frozen=True)
+class SuggestionInput:
+    """The fields of a suggestion (意见建议)."""
+
+    content: str
+    category_id: int | None = None
+    anonymous: bool = True
+    contact: Contact = field(default_factory=Contact)
+
+
+@dataclass(frozen=True)
+class TextRules:
+    """Minimum lengths (characters) of the main text."""
+
+    tip_min_chars: int = 20
+    suggestion_min_chars: int = 10
+
+
+def clean_text(value: str | None) -> str:
+    """NFC-normalised, trimmed, with CRLF turned into LF."""
+    text = unicodedata.normalize("NFC", value or "")
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def text(self, name: str, value: str | None, max_len: int, *, required: bool = False,
+             min_len: int = 0, short: str = m.REQUIRED, single_line: bool = False) -> str:
+        text = clean_text(value)
+        if single_line:
+            text = " ".join(text.split())
+        if _BAD_CHARS.search(text):
+            self.errors[name] = m.BAD_TEXT
+        elif required and not text:
+            self.errors[name] = m.REQUIRED
+        elif len(text) > max_len:
+            self.errors[name] = m.TOO_LONG
+        elif text and len(text) < min_len:
+            self.errors[name] = short
+        return text
+
+    def contact(self, anonymous: bool, contact: Contact) -> Contact:
+        if anonymous:
+            return Contact()  # never keep details the citizen chose not to give
+        name = self.text("contact_name", contact.name, NAME_MAX, required=True,
+                         single_line=True)
+        phone = self.text("contact_phone", contact.phone, PHONE_MAX, single_line=True)
+        email = self.text("contact_email", contact.email, EMAIL_MAX, single_line=True)
+        if phone and "contact_phone" not in self.errors and not (
+                _PHONE.fullmatch(phone) and sum(ch.isdigit() for ch in phone) >= 5):
+            self.errors["contact_phone"] = m.BAD_PHONE
+        if email and "contact_email" not in self.errors and not _EMAIL.fullmatch(email):
+            self.errors["contact_email"] = m.BAD_EMAIL
+        if not phone and not email and "contact_phone" not in self.errors:
+            self.errors["contact_phone"] = m.CONTACT_NEEDED
+        return Contact(name, phone, email)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def validate_tip(session: Session, data: TipInput, rules: TextRules) -> TipInput:
+    """A cleaned copy of the tip, or ValidationFailed with every problem found."""
+    check = _Checker()
+    content = check.text("content", data.content, CONTENT_MAX, required=True,
+                         min_len=rules.tip_min_chars, short=m.CONTENT_TOO_SHORT)
+    people = check.text("people_concerned", data.people_concerned, PEOPLE_MAX)
+    when = check.text("happened_when", data.happened_when, WHEN_WHERE_MAX, single_line=True)
+    where = check.text("happened_where", data.happened_where, WHEN_WHERE_MAX, single_line=True)
+    if data.unit_concerned_id is not None:
+        unit = session.get(Unit, data.unit_concerned_id)
+        if unit is None or not unit.active:
+            check.errors["unit_concerned_id"] = m.UNKNOWN_UNIT
+    contact = check.contact(data.anonymous, data.contact)
+    check.raise_if_any()
+    return TipInput(content, data.unit_concerned_id, people, when, where, data.anonymous,
+                    contact)
+
+
+def validate_suggestion(session: Session, data: SuggestionInput,
+                        rules: TextRules) -> SuggestionInput:
+    """A cleaned copy of the suggestion, or ValidationFailed."""
+    check = _Checker()
+    content = check.text("content", data.content, CONTENT_MAX, required=True,
+                         min_len=rules.suggestion_min_chars, short=m.SUGGESTION_TOO_SHORT)
+    if data.category_id is None:
+        check.errors["category_id"] = m.REQUIRED
+    else:
+        category = session.get(Category, data.category_id)
+        if category is None or not category.active or category.kind != SubmissionKind.suggestion:
+            check.errors["category_id"] = m.UNKNOWN_CATEGORY
+    contact = check.contact(data.anonymous, data.contact)
+    check.raise_if_any()
+    return SuggestionInput(content, data.category_id, data.anonymous, contact)

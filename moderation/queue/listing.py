@@ -1,0 +1,187 @@
+"""Queue pages with keyset pagination: stable under inserts, fast on any page.
+
+The cursor is opaque to clients (base64url of JSON): the sort, its direction, the last
+row's sort key and id. Rows are ordered by (key, id), so ties on the key (received
+times are whole hours) never repeat or skip a row across pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from moderation.errors import ValidationFailed
+from moderation.intake.deadlines import DEFAULT_TIMEZONE, local_day
+from moderation.intake.models import (
+    Channel,
+    Priority,
+    Submission,
+    SubmissionKind,
+    SubmissionState,
+)
+from moderation.queue import messages as m
+from moderation.queue.filters import (
+    HANDLING,
+    UNDECIDED,
+    QueueQuery,
+    SortKey,
+    Tab,
+    where_clauses,
+)
+from moderation.roles import Actor, Role
+
+EXCERPT_CHARS = 120
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One row of the queue: never contact details, never internal notes or findings."""
+
+    id: int
+    reference: str
+    kind: SubmissionKind
+    channel: Channel
+    state: SubmissionState
+    priority: Priority
+    version: int
+    received_at: datetime
+    decision_due_on: date
+    handling_due_on: date | None
+    unit_concerned_id: int | None
+    responsible_unit_id: int | None
+    category_id: int | None
+    claimed_by_id: int | None
+    claimed_until: datetime | None
+    handler_id: int | None
+    awaiting_citizen: bool
+    needs_decision: bool
+    excerpt: str
+    overdue: bool
+
+    @property
+    def due_on(self) -> date | None:
+        """The due date that applies in the current state."""
+        if self.state in UNDECIDED:
+            return self.decision_due_on
+        if self.state in HANDLING:
+            return self.handling_due_on
+        return None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+ITEM_COLUMNS = (
+    Submission.id, Submission.reference, Submission.kind, Submission.channel,
+    Submission.state, Submission.priority, Submission.version, Submission.received_at,
+    Submission.decision_due_on, Submission.handling_due_on, Submission.unit_concerned_id,
+    Submission.responsible_unit_id, Submission.category_id, Submission.claimed_by_id,
+    Submission.claimed_until, Submission.handler_id, Submission.awaiting_citizen,
+    Submission.needs_decision,
+)
+
+
+def sort_expression(query: QueueQuery, actor: Actor) -> Any:
+    """The column (or expression) the page is ordered by, before the id."""
+    if query.sort == SortKey.received:
+        return col(Submission.received_at)
+    undecided_only = (query.state in UNDECIDED
+                      or (actor.role == Role.moderator and query.tab in (Tab.new, Tab.mine)))
+    if undecided_only:
+        return col(Submission.decision_due_on)  # indexed with the state
+    return func.coalesce(col(Submission.handling_due_on), col(Submission.decision_due_on))
+
+
+def encode_cursor(query: QueueQuery, key: datetime | date, row_id: int) -> str:
+    raw = json.dumps([query.sort.value, "d" if query.descending else "a", key.isoformat(),
+                      row_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(query: QueueQuery, cursor: str) -> tuple[datetime | date, int]:
+    """The (key, id) a cursor carries; ValidationFailed when it is malformed or foreign."""
+    try:
+        if len(cursor) > 200:
+            raise ValueError("too long")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort, order, key_text, row_id = json.loads(raw)
+        if sort != query.sort.value or order != ("d" if query.descending else "a"):
+            raise ValueError("cursor of another sort")
+        if not isinstance(row_id, int) or isinstance(row_id, bool) or row_id < 0:
+            raise ValueError("bad id")
+        key: datetime | date
+        if query.sort == SortKey.received:
+            key = datetime.fromisoformat(key_text)
+            if key.tzinfo is None:
+                raise ValueError("naive time")
+        else:
+            key = date.fromisoformat(key_text)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError,
+            json.JSONDecodeError) as exc:
+        raise ValidationFailed({"after": m.BAD_CURSOR}) from exc
+    return key, row_id
+
+
+def _item(row: Any, today: date) -> QueueItem:
+    data = dict(row._mapping)
+    data.pop("sort_key", None)
+    excerpt = data.pop("excerpt") or ""
+    state = SubmissionState(data["state"])
+    due = (data["decision_due_on"] if state in UNDECIDED
+           else data["handling_due_on"] if state in HANDLING else None)
+    return QueueItem(**data, excerpt=excerpt, overdue=due is not None and due < today)
+
+
+def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
+               after: str | None = None, limit: int = 25,
+               tz: str = DEFAULT_TIMEZONE) -> Page:
+    """One page of the queue as `actor` may see it; `after` is the previous page's cursor.
+
+    Raises NotPermitted (admins, press) and ValidationFailed (bad cursor or filters).
+    """
+    query = query.validated()
+    limit = max(1, min(limit, MAX_LIMIT))
+    clauses = where_clauses(session, actor, query, now, tz)
+    key = sort_expression(query, actor)
+    if after:
+        key_value, last_id = decode_cursor(query, after)
+        clauses.append(after_clause(key, key_value, last_id, query.descending))
+    order = ((key.desc(), col(Submission.id).desc()) if query.descending
+             else (key.asc(), col(Submission.id).asc()))
+    statement = (select(*ITEM_COLUMNS,
+                        func.substr(col(Submission.content), 1, EXCERPT_CHARS).label("excerpt"),
+                        key.label("sort_key"))
+                 .where(*clauses).order_by(*order).limit(limit + 1))
+    rows = list(session.execute(statement))
+    today = local_day(now, tz)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [_item(r, today) for r in rows]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(query, last.sort_key, last.id)
+    return Page(items, next_cursor)
+
+
+def after_clause(key: Any, value: datetime | date, last_id: int,
+           descending: bool) -> ColumnElement[bool]:
+    pair = tuple_(key, col(Submission.id))
+    bound = tuple_(_typed(key, value), _typed(col(Submission.id), last_id))
+    return pair < bound if descending else pair > bound
+
+
+def _typed(column: Any, value: Any) -> Any:
+    return literal(value, type_=column.type)

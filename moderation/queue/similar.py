@@ -1,0 +1,84 @@
+"""Similar-case hints: earlier or later submissions about the same unit or person, with
+similar text (Jaccard similarity of their search-token sets above a threshold).
+
+Candidates come from the index: same unit concerned, or a document that contains one of
+the names in "people concerned", and sharing at least one of a sample of the
+submission's bigrams; only the newest `CANDIDATES` of those are compared.
+The caller checks that the actor may see the hints (moderators only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
+
+from moderation.intake.models import Submission
+from moderation.queue.models import SubmissionSearch
+from moderation.queue.search import dialect_of, matching_ids, search_document
+from moderation.queue.tokens import Term, query_terms
+
+THRESHOLD = 0.3
+CANDIDATES = 200
+SAMPLE_TOKENS = 24
+_NAME_SPLIT = re.compile(r"[\s,，、;；/|]+")
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    submission_id: int
+    reference: str
+    score: float  # Jaccard similarity, 0..1
+    same_unit: bool
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """|a ∩ b| / |a ∪ b| (0 when both are empty)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def _shingles(document: str) -> set[str]:
+    # Two-character tokens carry the meaning of Chinese text; words count too.
+    return {t for t in document.split() if len(t) > 1}
+
+
+def similar_cases(session: Session, submission: Submission, limit: int = 5,
+                  threshold: float = THRESHOLD) -> list[SimilarCase]:
+    """Up to `limit` other submissions similar to `submission`, most similar first."""
+    own = _shingles(search_document(submission))
+    if not own or submission.id is None:
+        return []
+    dialect = dialect_of(session)
+    related = []
+    if submission.unit_concerned_id is not None:
+        related.append(col(Submission.unit_concerned_id) == submission.unit_concerned_id)
+    for name in _NAME_SPLIT.split(submission.people_concerned or ""):
+        terms = query_terms(name, max_terms=1)
+        if len(name) >= 2 and terms:
+            related.append(col(Submission.id).in_(matching_ids(dialect, terms)))
+    if not related:
+        return []
+    ordered = sorted(own)
+    step = max(1, len(ordered) // SAMPLE_TOKENS)
+    sample = ordered[::step][:SAMPLE_TOKENS]
+    rows = session.execute(
+        select(Submission.id, Submission.reference, Submission.unit_concerned_id,
+               SubmissionSearch.document)
+        .join(SubmissionSearch, col(SubmissionSearch.submission_id) == col(Submission.id))
+        .where(col(Submission.id) != submission.id, or_(*related),
+               col(Submission.id).in_(
+                   matching_ids(dialect, [Term((t,)) for t in sample], any_term=True)))
+        .order_by(col(Submission.received_at).desc(), col(Submission.id).desc())
+        .limit(CANDIDATES)).all()
+    hints = []
+    for row in rows:
+        score = jaccard(own, _shingles(row.document))
+        if score >= threshold:
+            same_unit = (submission.unit_concerned_id is not None
+                         and row.unit_concerned_id == submission.unit_concerned_id)
+            hints.append(SimilarCase(row.id, row.reference, round(score, 3), same_unit))
+    hints.sort(key=lambda h: (-h.score, h.submission_id))
+    return hints[:limit]

@@ -1,0 +1,210 @@
+"""My account: change my password, set up or turn off TOTP two-factor sign-in."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from moderation.audit import record
+from moderation.roles import Role
+from portal.accounts import throttle, totp
+from portal.accounts.forms import REQUIRED, raw, text
+from portal.accounts.login import CODE_FAILED, HOME, throttled
+from portal.accounts.models import RolePolicy, StaffUser
+from portal.accounts.passwords import hash_password, password_problem, verify_password
+from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.sessions import (
+    end_user_sessions,
+    load_session,
+    set_session_data,
+    start_session,
+    totp_enrolment_due,
+)
+from portal.locale_context import gettext as _
+from portal.locale_context import lazy_gettext as N_
+from portal.templating import render
+from portal.web import clock, db_session, now, redirect
+
+ACCOUNT_PATH = "/staff/account"
+WRONG_PASSWORD = N_("The current password is not correct.")
+NO_MATCH = N_("The two new passwords do not match.")
+TOTP_REQUIRED = N_("Your role requires two-factor sign-in; it cannot be turned off.")
+SAVED = {
+    "password": N_("Your password has been changed."),
+    "totp-on": N_("Two-factor sign-in is now on."),
+    "totp-off": N_("Two-factor sign-in is now off."),
+}
+ISSUER = "Minsheng"
+
+
+def _totp_required(db: Session, role: Role) -> bool:
+    policy = db.get(RolePolicy, role)
+    return policy is not None and policy.require_totp
+
+
+def _account_page(request: Request, *, errors: dict[str, str] | None = None,
+                  status_code: int = 200) -> Response:
+    user = staff_user(request)
+    with db_session(request) as db:
+        required = _totp_required(db, user.role)
+    saved = SAVED.get(request.query_params.get("saved", ""))
+    return render(request, "auth/account.html", {
+        "user": user, "totp_required": required, "errors": errors or {},
+        "saved": saved,
+    }, status_code=status_code)
+
+
+@require_roles(*Role)
+def account(request: Request) -> Response:
+    """My account page."""
+    return _account_page(request)
+
+
+def _check_current_password(request: Request, db: Session, user: StaffUser,
+                            password: str, errors: dict[str, str]) -> Response | None:
+    """Verify the current password, counting failures like sign-in failures."""
+    at = now(request)
+    keys = throttle.request_keys(request, user.username)
+    wait = throttle.retry_after(db, keys, at)
+    if wait is not None:
+        return throttled(request, wait)
+    if not verify_password(user.password_hash, password):
+        errors["current_password"] = WRONG_PASSWORD if password else REQUIRED
+        throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
+    return None
+
+
+@require_roles(*Role)
+async def change_password(request: Request) -> Response:
+    """Change my own password (the current one is asked again)."""
+    form = await request.form()
+    return await run_in_threadpool(_change_password, request, form)
+
+
+def _change_password(request: Request, form: FormData) -> Response:
+    current, new, confirm = (raw(form, "current_password"), raw(form, "new_password"),
+                             raw(form, "new_password_confirm"))
+    errors: dict[str, str] = {}
+    with db_session(request) as db:
+        user = db.get(StaffUser, staff_user(request).id)
+        assert user is not None
+        blocked = _check_current_password(request, db, user, current, errors)
+        if blocked is not None:
+            return blocked
+        problem = password_problem(new, user.username)
+        if problem:
+            errors["new_password"] = problem
+        elif new != confirm:
+            errors["new_password_confirm"] = NO_MATCH
+        if errors:
+            return _account_page(request, errors=errors, status_code=422)
+        user.password_hash = hash_password(new)
+        db.add(user)
+        record(db, actor_of(user), "account.password_change", "staffuser", user.id,
+               clock=clock(request))
+        # Other sessions (maybe someone else's) end; this one starts afresh.
+        end_user_sessions(db, user.id)  # type: ignore[arg-type]
+        response = redirect(f"{ACCOUNT_PATH}?saved=password")
+        start_session(request, db, response, user)
+        db.commit()
+    return response
+
+
+def _enrol_page(request: Request, secret: str, *, error: str | None = None,
+                status_code: int = 200) -> Response:
+    user = staff_user(request)
+    uri = totp.provisioning_uri(secret, user.username, ISSUER)
+    return render(request, "auth/totp_enrol.html", {
+        "secret": totp.grouped(secret),
+        "qr": totp.qr_svg(uri, _("QR code for your authenticator app")),
+        "error": error,
+        "enrolment_due": totp_enrolment_due(request),
+    }, status_code=status_code)
+
+
+@require_roles(*Role, enrolment_ok=True)
+def totp_enrol(request: Request) -> Response:
+    """Show a new secret and its QR code; the secret is kept in the session until confirmed."""
+    user = staff_user(request)
+    if user.totp_secret:
+        return redirect(ACCOUNT_PATH)
+    row = load_session(request)
+    secret = row.data.get("totp_enrol_secret") if row else None
+    if not secret:
+        secret = totp.new_secret()
+        with db_session(request) as db:
+            set_session_data(request, db, totp_enrol_secret=secret)
+            db.commit()
+    return _enrol_page(request, secret)
+
+
+@require_roles(*Role, enrolment_ok=True)
+async def totp_confirm(request: Request) -> Response:
+    """Store the secret once the user proves their app shows the right code."""
+    form = await request.form()
+    return await run_in_threadpool(_totp_confirm, request, form)
+
+
+def _totp_confirm(request: Request, form: FormData) -> Response:
+    row = load_session(request)
+    secret = row.data.get("totp_enrol_secret") if row else None
+    if not secret:
+        return redirect(ACCOUNT_PATH + "/totp")
+    at = now(request)
+    due = totp_enrolment_due(request)
+    with db_session(request) as db:
+        user = db.get(StaffUser, staff_user(request).id)
+        assert user is not None
+        if user.totp_secret:
+            return redirect(ACCOUNT_PATH)
+        keys = throttle.request_keys(request, user.username)
+        wait = throttle.retry_after(db, keys, at)
+        if wait is not None:
+            return throttled(request, wait)
+        step = totp.matching_step(secret, totp.normalise_code(text(form, "code")), at)
+        if step is None:
+            throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
+            return _enrol_page(request, secret, error=CODE_FAILED, status_code=422)
+        user.totp_secret, user.totp_last_step = secret, step
+        db.add(user)
+        set_session_data(request, db, totp_enrol_secret=None)
+        record(db, actor_of(user), "account.totp_enable", "staffuser", user.id,
+               before={"totp_enabled": False}, after={"totp_enabled": True},
+               clock=clock(request))
+        db.commit()
+    return redirect(HOME if due else f"{ACCOUNT_PATH}?saved=totp-on")
+
+
+@require_roles(*Role)
+async def totp_disable(request: Request) -> Response:
+    """Turn TOTP off (current password asked again; refused when the role requires it)."""
+    form = await request.form()
+    return await run_in_threadpool(_totp_disable, request, form)
+
+
+def _totp_disable(request: Request, form: FormData) -> Response:
+    errors: dict[str, str] = {}
+    with db_session(request) as db:
+        user = db.get(StaffUser, staff_user(request).id)
+        assert user is not None
+        if not user.totp_secret:
+            return redirect(ACCOUNT_PATH)
+        if _totp_required(db, user.role):
+            return _account_page(request, errors={"totp": TOTP_REQUIRED}, status_code=422)
+        blocked = _check_current_password(request, db, user,
+                                          raw(form, "totp_password"), errors)
+        if blocked is not None:
+            return blocked
+        if errors:
+            errors = {"totp_password": errors["current_password"]}
+            return _account_page(request, errors=errors, status_code=422)
+        user.totp_secret, user.totp_last_step = None, None
+        db.add(user)
+        record(db, actor_of(user), "account.totp_disable", "staffuser", user.id,
+               before={"totp_enabled": True}, after={"totp_enabled": False},
+               clock=clock(request))
+        db.commit()
+    return redirect(f"{ACCOUNT_PATH}?saved=totp-off")

@@ -1,0 +1,340 @@
+"""The citizen's forms: choose, fill in (files streamed), confirm, send, get the receipt.
+
+Flow: GET the form (it carries a signed nonce) -> POST it: files are streamed into an
+encrypted draft and the confirmation page shows exactly what will be sent -> "Send"
+hands the draft to the domain, commits, then shows the receipt; "Change" brings the
+form back filled in. Sending the same form again (double click, reload, back button)
+shows the same receipt and stores nothing new: the receipt is derived from the nonce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from moderation.errors import ValidationFailed
+from moderation.intake.deadlines import local_day
+from moderation.intake.errors import FormReused, FormTokenInvalid
+from moderation.intake.files import StoredUpload, UploadBatch, UploadLimits, new_envelope
+from moderation.intake.messages import FILE_MESSAGES
+from moderation.intake.models import Category, Submission
+from moderation.intake.receipts import (
+    derive_receipt,
+    format_receipt,
+    idempotency_hash,
+    issue_form_nonce,
+    open_form_nonce,
+)
+from moderation.intake.service import IntakeResult, proof_for, submit_suggestion, submit_tip
+from moderation.intake.validation import validate_suggestion, validate_tip
+from moderation.units import Unit
+from portal.errors import error_page
+from portal.intake.config import intake_config
+from portal.intake.fields import (
+    FORM_TOKEN,
+    from_data,
+    honeypot_filled,
+    kept_indexes,
+    refill_values,
+    suggestion_input,
+    tip_input,
+    to_data,
+    typed_values,
+)
+from portal.intake.pages import (
+    DRAFT_GONE,
+    METADATA_LABELS,
+    NO_STORE,
+    STREAM_MESSAGES,
+    SUGGESTION,
+    TIP,
+    FormKind,
+    FormState,
+    ReceiptView,
+    form_page,
+    human_size,
+    policy_of,
+    receipt_page,
+    refused,
+    too_many,
+)
+from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch
+from portal.intake.throttle import over_limit
+from portal.intake.upload import receive_form
+from portal.streaming_form import FormRejected
+from portal.templating import render
+from portal.web import db_session, redirect
+
+SEND_WAIT_SECONDS = 10.0
+
+
+def choose(request: Request) -> Response:
+    """Tip or suggestion, and what anonymous and real-name mean."""
+    return render(request, "intake/choose.html", headers=NO_STORE)
+
+
+def _fresh_token(request: Request, kind: FormKind) -> str:
+    return issue_form_nonce(intake_config(request).keys, kind.purpose, request.app.state.clock)
+
+
+def _blank_form(request: Request, kind: FormKind) -> Response:
+    return form_page(request, kind, _fresh_token(request, kind), FormState())
+
+
+def tip_form(request: Request) -> Response:
+    """The tip form (举报)."""
+    return _blank_form(request, TIP)
+
+
+def suggestion_form(request: Request) -> Response:
+    """The suggestion form (意见建议)."""
+    return _blank_form(request, SUGGESTION)
+
+
+def back_to_form(request: Request) -> Response:
+    """A GET of a POST-only step (e.g. after a language switch) goes back to the form."""
+    return redirect(request.url.path.rsplit("/", 1)[0])
+
+
+async def tip_post(request: Request) -> Response:
+    return await _form_posted(request, TIP)
+
+
+async def suggestion_post(request: Request) -> Response:
+    return await _form_posted(request, SUGGESTION)
+
+
+async def tip_confirm(request: Request) -> Response:
+    return await _confirmed(request, TIP)
+
+
+async def suggestion_confirm(request: Request) -> Response:
+    return await _confirmed(request, SUGGESTION)
+
+
+# --- step 1: the form ------------------------------------------------------------------
+
+def _new_batch(request: Request, store: PendingStore) -> UploadBatch:
+    with db_session(request) as session:
+        envelope = new_envelope(session)
+    return UploadBatch(store.new_upload_folder(), envelope, intake_config(request).limits)
+
+
+async def _form_posted(request: Request, kind: FormKind) -> Response:
+    decision = await over_limit(request, "form")
+    if decision is not None:
+        return too_many(request, decision)
+    store = PendingStore(intake_config(request))
+    batch = await run_in_threadpool(_new_batch, request, store)
+    try:
+        return await _take_form(request, kind, store, batch)
+    finally:
+        # Saved drafts have been moved away; anything still here was refused.
+        shutil.rmtree(batch.upload_dir, ignore_errors=True)
+
+
+def _validate(request: Request, kind: FormKind, data: object) -> tuple[object, dict[str, str]]:
+    with db_session(request) as session:
+        rules = policy_of(session, intake_config(request)).text
+        try:
+            if kind is TIP:
+                return validate_tip(session, data, rules), {}  # type: ignore[arg-type]
+            return validate_suggestion(session, data, rules), {}  # type: ignore[arg-type]
+        except ValidationFailed as exc:
+            return None, exc.errors
+
+
+async def _take_form(request: Request, kind: FormKind, store: PendingStore,
+                     batch: UploadBatch) -> Response:
+    config = intake_config(request)
+    try:
+        received = await receive_form(request, batch, config.stream_limits, config.body_limit)
+    except FormRejected as exc:
+        return refused(request, exc.status, STREAM_MESSAGES.get(exc.reason))
+    if honeypot_filled(received.fields):
+        batch.abort()
+        return refused(request, 400)
+    typed = typed_values(received.fields)
+    values = refill_values(typed)
+    had_files = bool(received.sinks)
+    token = str(received.fields.get(FORM_TOKEN) or "")
+    try:
+        nonce = open_form_nonce(config.keys, token, kind.purpose, request.app.state.clock)
+    except FormTokenInvalid as exc:
+        batch.abort()
+        state = FormState(values=values, notice=exc.message, files_dropped=had_files)
+        return await run_in_threadpool(form_page, request, kind, _fresh_token(request, kind),
+                                       state, 400)
+
+    previous = store.load(nonce)
+    if previous is not None and previous.kind != kind.name:
+        previous = None
+    keep = kept_indexes(received.fields)
+    kept = [f for i, f in enumerate(previous.files) if i in keep] if previous else []
+    data, errors = (tip_input if kind is TIP else suggestion_input)(typed)
+    cleaned, domain_errors = await run_in_threadpool(_validate, request, kind, data)
+    errors.update(domain_errors)
+    file_errors = received.file_errors
+    new_files = list(batch.finished)
+    file_errors += _cap_errors(config.limits, kept, new_files)
+    if errors or file_errors:
+        batch.abort()
+        state = FormState(values=values, errors=errors, file_errors=file_errors,
+                          kept=previous.files if previous else [], keep=keep,
+                          files_dropped=bool(new_files) or bool(file_errors))
+        return await run_in_threadpool(form_page, request, kind, token, state, 422)
+
+    envelope = previous.envelope if (previous and kept and not new_files) else batch.envelope
+    draft = Draft(kind.name, envelope.reference, envelope.data_key, values,
+                  to_data(cleaned), [*kept, *new_files])  # type: ignore[arg-type]
+    await run_in_threadpool(store.save, nonce, draft, batch.upload_dir, previous, kept)
+    await run_in_threadpool(store.clean)  # drafts older than a day
+    return await run_in_threadpool(confirm_page, request, kind, draft, token)
+
+
+def _cap_errors(limits: UploadLimits, kept: list[StoredUpload],
+                new_files: list[StoredUpload]) -> list[tuple[str, str]]:
+    """Caps over the files kept from the draft and the new ones together."""
+    if not kept:
+        return []
+    if len(kept) + len(new_files) > limits.count:
+        return [("", FILE_MESSAGES["too_many"])]
+    if sum(f.size for f in [*kept, *new_files]) > limits.total_bytes:
+        return [("", FILE_MESSAGES["total_too_large"])]
+    return []
+
+
+def confirm_page(request: Request, kind: FormKind, draft: Draft, token: str) -> Response:
+    """Exactly what will be sent, with "Send" and "Change"."""
+    data = from_data(draft.kind, draft.data)
+    with db_session(request) as session:
+        unit = session.get(Unit, getattr(data, "unit_concerned_id", None) or 0)
+        category = session.get(Category, getattr(data, "category_id", None) or 0)
+    files = [{"name": f.display_name, "size": human_size(f.size), "type": f.media_type,
+              "metadata": METADATA_LABELS[f.metadata_status],
+              "stripped": f.metadata_status.value} for f in draft.files]
+    return render(request, "intake/confirm.html",
+                  {"kind": kind, "data": data, "unit": unit, "category": category,
+                   "files": files, "form_token": token}, headers=NO_STORE)
+
+
+# --- step 2: send or change ---------------------------------------------------------------
+
+async def _confirmed(request: Request, kind: FormKind) -> Response:
+    config = intake_config(request)
+    form = await request.form()
+    action = form.get("action")
+    token = str(form.get(FORM_TOKEN) or "")
+    try:
+        nonce = open_form_nonce(config.keys, token, kind.purpose, request.app.state.clock)
+    except FormTokenInvalid as exc:
+        state = FormState(notice=exc.message, files_dropped=True)
+        return await run_in_threadpool(form_page, request, kind, _fresh_token(request, kind),
+                                       state, 400)
+    store = PendingStore(config)
+    if action == "change":
+        draft = store.load(nonce)
+        if draft is None or draft.kind != kind.name:
+            return await _draft_gone(request, kind, nonce)
+        state = FormState(values=draft.values, kept=draft.files,
+                          keep=set(range(len(draft.files))))
+        return await run_in_threadpool(form_page, request, kind, token, state)
+    if action != "send":
+        return error_page(request, 400, headers=NO_STORE)
+    decision = await over_limit(request, "send")
+    if decision is not None:
+        return too_many(request, decision)
+    claim = store.claim(nonce)
+    if claim is None or claim.draft.kind != kind.name:
+        if claim is not None:
+            claim.release()
+        return await _draft_gone(request, kind, nonce)
+    return await run_in_threadpool(_send, request, kind, claim, token)
+
+
+async def _draft_gone(request: Request, kind: FormKind, nonce: bytes) -> Response:
+    """No draft: it was sent already (same receipt), is being sent, or has expired."""
+    store = PendingStore(intake_config(request))
+    deadline = time.monotonic() + SEND_WAIT_SECONDS
+    while True:
+        view = await run_in_threadpool(_earlier_receipt, request, nonce)
+        if view is not None:
+            return receipt_page(request, view)
+        if not store.being_sent(nonce) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)  # a twin request is committing this very form
+    state = FormState(notice=DRAFT_GONE, files_dropped=True)
+    return await run_in_threadpool(form_page, request, kind, _fresh_token(request, kind),
+                                   state, 400)
+
+
+def _view(request: Request, submission: Submission, receipt: str, proof: str) -> ReceiptView:
+    return ReceiptView(kind=submission.kind.value, reference=submission.reference,
+                       receipt=receipt, proof=proof,
+                       received_on=local_day(submission.received_at,
+                                             intake_config(request).timezone),
+                       decision_due_on=submission.decision_due_on,
+                       channel=submission.channel.value)
+
+
+def _earlier_receipt(request: Request, nonce: bytes) -> ReceiptView | None:
+    """The receipt of the submission this form already made, if any."""
+    config = intake_config(request)
+    with db_session(request) as session:
+        submission = session.exec(select(Submission).where(
+            Submission.idempotency_hash == idempotency_hash(config.keys, nonce))).first()
+    if submission is None:
+        return None
+    receipt = format_receipt(derive_receipt(config.keys, nonce))
+    return _view(request, submission, receipt, proof_for(config.keys, submission,
+                                                         config.timezone))
+
+
+def _send(request: Request, kind: FormKind, claim: Claim, token: str) -> Response:
+    config = intake_config(request)
+    try:
+        batch = ResumedBatch(config.upload_dir, claim, config.limits)
+    except OSError:  # the draft lost its files (e.g. cleaned at start-up): start again
+        claim.discard()
+        return form_page(request, kind, _fresh_token(request, kind),
+                         FormState(notice=DRAFT_GONE, files_dropped=True), 400)
+    data = from_data(claim.draft.kind, claim.draft.data)
+    submit = submit_tip if kind is TIP else submit_suggestion
+    with db_session(request) as session:
+        try:
+            result: IntakeResult = submit(session, config.keys, token, data,  # type: ignore[operator]
+                                          uploads=batch, clock=request.app.state.clock,
+                                          policy=policy_of(session, config))
+            session.commit()  # files were promoted and fsynced just before
+        except ValidationFailed as exc:
+            session.rollback()
+            batch.abort()
+            claim.release()
+            state = FormState(values=claim.draft.values, errors=exc.errors,
+                              kept=claim.draft.files, keep=set(range(len(claim.draft.files))))
+            return form_page(request, kind, token, state, 422)
+        except FormReused as exc:
+            session.rollback()
+            batch.abort()
+            claim.discard()
+            return refused(request, 409, exc.message)
+        except FormTokenInvalid as exc:
+            session.rollback()
+            batch.abort()
+            claim.discard()
+            state = FormState(values=claim.draft.values, notice=exc.message, files_dropped=True)
+            return form_page(request, kind, _fresh_token(request, kind), state, 400)
+        except BaseException:
+            session.rollback()
+            batch.abort()
+            claim.release()
+            raise
+    claim.discard()
+    return receipt_page(request, _view(request, result.submission, result.receipt,
+                                       result.proof))

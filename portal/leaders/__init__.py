@@ -1,0 +1,1 @@
+"""The leaders' dashboard: read-only, whole (unsuppressed) figures across units."""

@@ -1,0 +1,170 @@
+"""The queue page (tabs with counts, filters, search, keyset pages), "take the next
+item", and the CSV export with the same filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from moderation.audit import record
+from moderation.errors import ValidationFailed
+from moderation.intake.models import (
+    Category,
+    Channel,
+    HandlingMode,
+    Priority,
+    RejectReason,
+    SubmissionKind,
+    SubmissionState,
+)
+from moderation.queue.counts import queue_counts
+from moderation.queue.export import EXPORT_ROLES, export_queue_csv
+from moderation.queue.filters import QueueQuery, SortKey, Tab
+from moderation.queue.listing import list_queue
+from moderation.roles import Role
+from moderation.workflow import claims
+from moderation.workflow.messages import default_reject_reply
+from portal.accounts.permissions import require_roles
+from portal.locale_context import gettext
+from portal.queue.common import (
+    handlers_by_unit,
+    queue_actor,
+    staff_names,
+    tz_of,
+    unit_names,
+    unit_options,
+)
+from portal.queue.forms import FormState
+from portal.queue.labels import options, qlabel
+from portal.templating import render
+from portal.web import db_session, redirect
+
+QUEUE_ROLES = (Role.moderator, Role.handler, Role.leader)
+FILTER_KEYS = ("tab", "kind", "state", "channel", "unit", "category", "priority", "from",
+               "to", "q", "sort", "order")
+PAGE_SIZE = 25
+PARAM_MAX = 200
+
+
+def params_of(request: Request) -> dict[str, str]:
+    """The queue's filter parameters from the URL (each cut to a sane length)."""
+    return {k: request.query_params.get(k, "")[:PARAM_MAX + 1] for k in FILTER_KEYS}
+
+
+def query_string(params: dict[str, str], **changes: str) -> str:
+    """URL parameters of the current view with `changes`, empty values left out."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v})
+
+
+def filter_options(db: Session) -> dict[str, Any]:
+    categories = db.exec(select(Category).where(col(Category.active).is_(True))
+                         .order_by(col(Category.kind), col(Category.position)))
+    return {
+        "kind_options": options(SubmissionKind), "state_options": options(SubmissionState),
+        "channel_options": options(Channel), "priority_options": options(Priority),
+        "sort_options": options(SortKey), "unit_options": unit_options(db),
+        "category_options": [(str(c.id), c.name, 0) for c in categories],
+    }
+
+
+def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict[str, Any]:
+    """The queue page for the signed-in user: counts, filters, one page of items."""
+    actor = queue_actor(request)
+    now = request.app.state.clock()
+    tz = tz_of(request)
+    errors: dict[str, str] = {}
+    try:
+        query = QueueQuery.from_params(params)
+        page = list_queue(db, actor, query, now, after=request.query_params.get("after"),
+                          limit=PAGE_SIZE, tz=tz)
+    except ValidationFailed as error:
+        errors = dict(error.errors)
+        query, page = None, None
+    counts = queue_counts(db, actor, now, tz=tz)
+    items = page.items if page else []
+    names = staff_names(db, {i.claimed_by_id for i in items} | {i.handler_id for i in items})
+    is_moderator = actor.role == Role.moderator
+    return {
+        "params": params, "errors": errors, "filters": FormState(params, errors),
+        "query": query, "items": items,
+        "next_url": (f"/staff/queue?{query_string(params, after=page.next_cursor)}"
+                     if page and page.next_cursor else None),
+        "first_url": (f"/staff/queue?{query_string(params)}"
+                      if request.query_params.get("after") else None),
+        "tabs": [(tab, counts[tab], f"/staff/queue?{query_string(params, tab=tab.value)}")
+                 for tab in Tab],
+        "current_tab": query.tab if query else Tab.all,
+        "export_url": (f"/staff/queue/export.csv?{query_string(params)}"
+                       if actor.role in EXPORT_ROLES else None),
+        "units": unit_names(db), "names": names,
+        "is_moderator": is_moderator,
+        "handlers": handlers_by_unit(db) if is_moderator else {},
+        "bulk": FormState({"public_reply": gettext(default_reject_reply(RejectReason.spam)),
+                           "handling_mode": "off_site"}, {}),
+        "mode_options": options(HandlingMode),
+        "qlabel": qlabel, "none_left": request.query_params.get("none") == "1",
+        **filter_options(db),
+    }
+
+
+@require_roles(*QUEUE_ROLES)
+def queue_page(request: Request) -> Response:
+    """GET /staff/queue: tabs, filters, search, one page; 422 for bad filters."""
+    with db_session(request) as db:
+        context = queue_context(db, request, params_of(request))
+    status = 422 if context["errors"] else 200
+    return render(request, "queue/queue.html", context, status_code=status,
+                  headers={"Cache-Control": "no-store"})
+
+
+@require_roles(Role.moderator)
+def take_next(request: Request) -> Response:
+    """POST /staff/queue/next: claim the oldest unclaimed undecided item and open it."""
+    actor = queue_actor(request)
+    with db_session(request) as db:
+        taken = claims.claim_next(db, actor, clock=request.app.state.clock)
+        db.commit()
+    if taken is None:
+        return redirect("/staff/queue?tab=new&none=1")
+    return redirect(f"/staff/cases/{taken.reference}?done=claim")
+
+
+@require_roles(*EXPORT_ROLES)
+def export_csv(request: Request) -> Response:
+    """GET /staff/queue/export.csv: the filtered queue as CSV, streamed; audited."""
+    actor = queue_actor(request)
+    params = params_of(request)
+    clock = request.app.state.clock
+    db = Session(request.state.engine, expire_on_commit=False)
+    try:
+        query = QueueQuery.from_params(params)
+        lines = export_queue_csv(db, actor, query, clock(), tz=tz_of(request))
+        record(db, actor, "queue.export", "queue", "csv",
+               after={k: v for k, v in params.items() if v}, clock=clock)
+        db.commit()
+    except ValidationFailed:
+        db.close()
+        with db_session(request) as fresh:
+            context = queue_context(fresh, request, params)
+        return render(request, "queue/queue.html", context, status_code=422)
+    except BaseException:
+        db.close()
+        raise
+
+    def body() -> Iterator[bytes]:
+        try:
+            for line in lines:
+                yield line.encode("utf-8")
+        finally:
+            db.close()
+
+    day = clock().strftime("%Y%m%d")
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="queue-{day}.csv"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,1 @@
+"""The public statistics page and its open-data CSV (aggregates only)."""

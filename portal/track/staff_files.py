@@ -1,0 +1,65 @@
+"""Staff download of an evidence file: the decrypted, metadata-stripped copy, streamed as
+an attachment under a sandboxing CSP, each download audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlmodel import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from moderation.audit import record
+from moderation.intake.models import Submission, SubmissionFile
+from moderation.intake.storage import open_stored
+from moderation.roles import Role
+from moderation.workflow.transitions import can_see
+from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.track.common import intake_keys, settings_of
+from portal.web import db_session
+
+# Moderators, and handlers of the lead's responsible unit (others get 404, as for the case).
+DOWNLOAD_ROLES = (Role.moderator, Role.handler)
+REFERENCE_MAX = 16
+
+
+def download_name(submission: Submission, row: SubmissionFile) -> str:
+    """A neutral ASCII file name: the citizen's own name for a file may identify them."""
+    extension = "".join(ch for ch in row.extension if ch.isascii() and ch.isalnum())[:10]
+    return f"{submission.reference}-{row.id}.{extension or 'bin'}"
+
+
+@require_roles(*DOWNLOAD_ROLES)
+def download_file(request: Request) -> Response:
+    """GET /staff/submissions/{reference}/files/{file_id}: the cleaned file, as an attachment."""
+    reference = str(request.path_params["reference"])[:REFERENCE_MAX + 1]
+    file_id = int(request.path_params["file_id"])
+    settings = settings_of(request)
+    keys = intake_keys(request)
+    clock = request.app.state.clock
+    actor = actor_of(staff_user(request))
+    with db_session(request) as db:
+        submission = db.exec(select(Submission).where(
+            Submission.reference == reference)).first()
+        row = db.get(SubmissionFile, file_id)
+        if (submission is None or row is None or row.submission_id != submission.id
+                or submission.wrapped_key is None or not can_see(submission, actor)):
+            raise HTTPException(status_code=404)
+        record(db, actor, "submission.file_download", "submission",
+               submission.id, after={"reference": submission.reference, "file_id": row.id,
+                                     "sha256": row.sha256}, clock=clock)
+        db.commit()
+
+    def body() -> Iterator[bytes]:
+        with open_stored(settings.upload_dir, keys, submission, row) as reader:
+            yield from reader.chunks()
+
+    name = download_name(submission, row)
+    return StreamingResponse(body(), media_type=row.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Length": str(row.size),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "Cache-Control": "no-store",
+    })
