@@ -1,12 +1,10 @@
-"""Helpers for the queue web tests: a world of units and staff, submissions sealed with the
-app's own keys, signed-in clients, and form posting through the real case page."""
+"""Helpers for the queue web tests: submissions sealed with the app's own keys and form
+posting through the real case page (fixtures: `tests/queue_web_fixtures.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
@@ -16,41 +14,14 @@ from moderation.intake.receipts import issue_form_nonce
 from moderation.intake.service import IntakeResult, submit_tip
 from moderation.intake.storage import Contact
 from moderation.intake.validation import TipInput
-from tests.conftest import BASE_URL, form_fields, login, page
-from tests.workflow_support import World, make_world
+from tests.conftest import form_fields, page
+from tests.workflow_support import World
 
 MARK_NAME = "王标记Marker"
 MARK_PHONE = "13912345678"
 MARK_EMAIL = "marker-citizen@example.org"
 MARKERS = (MARK_NAME, MARK_PHONE, MARK_EMAIL)
 CONTENT = "某区分局民警在办理户口时索贿两千元，拖延不办。"
-
-
-@pytest.fixture
-def world(db: Session, make_user) -> World:  # type: ignore[no-untyped-def]
-    return make_world(db, make_user)
-
-
-@pytest.fixture
-def keys(app: Any) -> IntakeKeys:
-    return app.state.intake_keys
-
-
-@pytest.fixture
-def signed_in(app: Any) -> Iterator[Callable[[str], TestClient]]:
-    """signed_in(username): a fresh client (own cookies) signed in as that user."""
-    opened: list[TestClient] = []
-
-    def factory(username: str) -> TestClient:
-        client = TestClient(app, base_url=BASE_URL, follow_redirects=False)
-        client.__enter__()
-        opened.append(client)
-        login(client, username)
-        return client
-
-    yield factory
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def submit(db: Session, keys: IntakeKeys, clock: FixedClock, world: World, *,

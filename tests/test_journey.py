@@ -8,7 +8,6 @@ gave an e-mail address, gets "there is an update" notices without any case conte
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 from sqlmodel import Session, col, select
@@ -19,14 +18,7 @@ from moderation.intake.models import CaseRating, Submission, SubmissionState
 from portal.cli import main as portal_cli
 from portal.settings import Settings
 from tests.conftest import csrf_from, form_fields, page
-from tests.queue_web_support import (  # noqa: F401 - fixtures
-    MARKERS,
-    act,
-    case_url,
-    follow,
-    signed_in,
-    world,
-)
+from tests.queue_web_support import MARKERS, act, case_url, follow
 from tests.test_auth import fast_hashing  # noqa: F401 - fixture
 from tests.test_cli import use_db  # noqa: F401 - fixture
 from tests.test_intake_web import receipt_of, send, tip_confirmation
@@ -34,6 +26,7 @@ from tests.test_notify import Inbox, inbox  # noqa: F401 - fixture
 from tests.test_track import open_case, status_of
 from tests.workflow_support import World
 
+pytest_plugins = ("tests.queue_web_fixtures",)  # world, signed_in
 TIP = "某区分局户籍窗口民警在办理落户时索贿两千元，不给钱就一直拖着不办。"
 QUESTION = "请问当时经办民警的警号或者外貌特征是什么？"
 ANSWER = "警号尾号是1234，戴眼镜，大约四十岁。"
@@ -43,9 +36,9 @@ REPLY = "经核查，您反映的问题属实，涉事民警已被停职并移�
 
 
 @pytest.fixture
-def settings(settings: Settings, inbox: tuple[Inbox, int]) -> Iterator[Settings]:  # noqa: F811
+def settings(settings: Settings, inbox: tuple[Inbox, int]) -> Settings:  # noqa: F811
     """The test settings with SMTP pointed at the aiosmtpd inbox on loopback."""
-    yield dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=inbox[1],
+    return dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=inbox[1],
                               smtp_from="minsheng@example.org")
 
 
@@ -114,7 +107,8 @@ def test_journey_from_tip_to_rating(client: TestClient, db: Session, world: Worl
     track = client.get("/track/case")
     assert status_of(track) == "status-concluded"
     assert REPLY in track.text
-    assert FINDING not in track.text and NOTE not in track.text
+    assert FINDING not in track.text
+    assert NOTE not in track.text
     rated = client.post("/track/case/rating", data={
         **form_fields(track, 'form[action="/track/case/rating"]'), "rating": "satisfied",
         "comment": "处理得很及时。"})
@@ -144,5 +138,6 @@ def test_journey_from_tip_to_rating(client: TestClient, db: Session, world: Worl
     # The notices said only "there is an update", to the address the citizen gave.
     for recipients, raw in inbox[0].messages:
         assert recipients == [MARKERS[2]]
-        assert QUESTION.encode() not in raw and REPLY.encode() not in raw
+        assert QUESTION.encode() not in raw
+        assert REPLY.encode() not in raw
         assert reference.encode() not in raw

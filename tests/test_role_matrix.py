@@ -153,7 +153,7 @@ def routed_lead_with_file(db, settings, clock, unit_id: int) -> tuple[str, int]:
     keys = IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
     batch = UploadBatch(settings.upload_dir, new_envelope(db), UploadLimits())
     sink = batch.open("note.txt")
-    sink.write("evidence\n".encode())
+    sink.write(b"evidence\n")
     sink.finish()
     result = submit_tip(db, keys, issue_form_nonce(keys, "tip", clock), TipInput(
         content="派出所民警索要好处费，拖延办理户口，请调查。", anonymous=True,

@@ -70,6 +70,11 @@
       sent = true;
       form.setAttribute("aria-busy", "true");
     });
+    // Coming back to the page (back button) must allow sending again.
+    window.addEventListener("pageshow", function () {
+      sent = false;
+      form.removeAttribute("aria-busy");
+    });
   });
 
   document.querySelectorAll(".receipt-tools").forEach(function (tools) { tools.hidden = false; });

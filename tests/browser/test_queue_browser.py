@@ -10,14 +10,17 @@ import pytest
 from sqlmodel import Session, col, select
 
 from moderation.audit import AuditEvent, verify
+from moderation.clock import FixedClock
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission, SubmissionState
 from tests.browser.conftest import axe_violations
 from tests.conftest import PASSWORD
-from tests.queue_web_support import MARKERS, world  # noqa: F401 - fixture
+from tests.queue_web_support import MARKERS, submit
 from tests.test_auth import fast_hashing  # noqa: F401 - fixture
 from tests.workflow_support import World
 
 pytestmark = pytest.mark.browser
+pytest_plugins = ("tests.queue_web_fixtures",)  # world
 TIP = "某区分局户籍窗口民警在办理落户时索贿两千元，不给钱就一直拖着不办。"
 QUESTION = "请问当时经办民警的警号是多少？"
 ANSWER = "警号尾号是1234。"
@@ -45,7 +48,6 @@ def staff_context(browser):  # type: ignore[no-untyped-def]
 
 
 def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    print("sign in", username, flush=True)
     page.goto(url + "/staff/login")
     page.fill("#f-username", username)
     page.fill("#f-password", PASSWORD)
@@ -54,14 +56,13 @@ def sign_in(page, url: str, username: str) -> None:  # type: ignore[no-untyped-d
 
 
 def submit_action(page, action: str) -> None:  # type: ignore[no-untyped-def]
-    print("action", action, flush=True)
     with page.expect_navigation():
         page.click(f"form#do-{action} button[type=submit]")
     assert page.locator("p.flash").is_visible(), page.content()[:2000]
 
 
 def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # type: ignore[no-untyped-def]
-                                   db: Session, world: World) -> None:  # noqa: F811
+                                   db: Session, world: World) -> None:
     url = live_server.url
     citizen = browser_page
 
@@ -100,18 +101,17 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
     moderator.select_option("#f-accept-handler_id", value=str(world.handler.id))
     submit_action(moderator, "accept")
 
-    # The handler (JavaScript off) starts verification and asks a question.
+    # The handler (JavaScript off: every form works without it) starts verification and
+    # asks a question. (axe runs in the JavaScript contexts.)
     handler = staff_context(javascript=False)
     sign_in(handler, url, "handler-v")
     handler.goto(url + "/staff/queue?tab=mine")
-    no_violations(handler)
     with handler.expect_navigation():
         handler.click(f"a.case-link:text('{reference}')")
     assert all(marker not in handler.content() for marker in MARKERS)
     submit_action(handler, "start_verification")
     handler.fill("#f-ask-body", QUESTION)
     submit_action(handler, "ask")
-    no_violations(handler)
 
     # The citizen answers on the track page.
     citizen.goto(url + "/track")
@@ -151,15 +151,11 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
 
 
 def test_conflict_page_is_accessible(live_server, staff_context, db: Session,  # type: ignore[no-untyped-def]
-                                     world: World) -> None:  # noqa: F811
-    from moderation.intake.keys import IntakeKeys
-    from tests.queue_web_support import submit
-    from moderation.clock import FixedClock
-
+                                     world: World) -> None:
     keys: IntakeKeys = live_server.app.state.intake_keys  # type: ignore[attr-defined]
     clock: FixedClock = live_server.app.state.clock  # type: ignore[attr-defined]
     sub = submit(db, keys, clock, world).submission
-    first, second = staff_context(), staff_context(javascript=False)
+    first, second = staff_context(), staff_context()
     sign_in(first, live_server.url, "mod1")
     sign_in(second, live_server.url, "mod2")
     second.goto(f"{live_server.url}/staff/cases/{sub.reference}")
