@@ -78,6 +78,16 @@ def test_home_in_english_uses_the_english_texts(client) -> None:
     assert doc.select(".stage time")[0].get_text() == "March 5, 2021"
 
 
+@pytest.mark.usefixtures("demo")
+def test_figure_suffix_left_empty_in_english_does_not_fall_back_to_chinese(client) -> None:
+    english = page(client.get("/", headers={"Accept-Language": "en"}))
+    suffixes = [s.get_text() for s in english.select(".figure-suffix")]
+    assert "+" in suffixes
+    assert not [s for s in suffixes if any("\u4e00" <= ch <= "\u9fff" for ch in s)]
+    chinese = page(client.get("/"))
+    assert "次" in [s.get_text() for s in chinese.select(".figure-suffix")]
+
+
 def test_home_without_a_campaign_still_renders(client) -> None:
     response = client.get("/")
     assert response.status_code == 200
