@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--no-cache", action="store_true",
+                        help="measure with the public page cache off (PUBLIC_CACHE_SECONDS=0)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
@@ -148,14 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="minsheng-bench-") as tmp:
         workdir = Path(tmp)
         env = portal_env(workdir)
+        if args.no_cache:
+            env["PUBLIC_CACHE_SECONDS"] = "0"
         content = prepare_portal(env, workdir)
         bare_port, portal_port = free_port(), free_port()
         bare_base, portal_base = f"http://{HOST}:{bare_port}", f"http://{HOST}:{portal_port}"
         bare_cmd = [sys.executable, "-c", BARE_APP, HOST, str(bare_port)]
         portal_cmd = [sys.executable, "-m", "portal.cli", "serve", "--host", HOST,
                       "--port", str(portal_port)]
-        print(f"portal: SQLite with {content}; wrk -t{args.threads} -c{args.connections} "
-              f"-d{args.seconds}s on {HOST}")
+        cache = "off" if args.no_cache else "on"
+        print(f"portal: SQLite with {content}, public page cache {cache}; wrk -t{args.threads} "
+              f"-c{args.connections} -d{args.seconds}s on {HOST}")
         with server(bare_cmd, bare_base + "/", env, workdir / "bare.log"), \
                 server(portal_cmd, portal_base + "/", env, workdir / "portal.log"):
             print(f"{'path':<16}{'server':<8}{'req/s':>10}{'avg ms':>9}{'p99 ms':>9}"

@@ -17,6 +17,7 @@ from portal.db import make_engine
 from portal.errors import EXCEPTION_HANDLERS
 from portal.intake.config import build_intake_config, clean_intake_storage
 from portal.middleware.locale import LocaleMiddleware
+from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
 from portal.queue.header import template_globals as queue_template_globals
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
                    secure_cookies=settings.production),
+        Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds),
     ]
     app = Starlette(
         routes=[*all_routes(), Mount("/static", app=static, name="static")],

@@ -45,6 +45,7 @@ class Settings:
     upload_max_files: int = 10
     # Follow-up (/track): idle minutes of a citizen session; optional SMTP update notices.
     track_idle_minutes: int = 15
+    public_cache_seconds: int = 5
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
@@ -105,6 +106,7 @@ class Settings:
             upload_max_total_bytes=_int(values, "UPLOAD_MAX_TOTAL_BYTES", 200 * 1024 * 1024),
             upload_max_files=_int(values, "UPLOAD_MAX_FILES", 10),
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
+            public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),
             smtp_from=values.get("SMTP_FROM", "").strip(),
@@ -113,7 +115,7 @@ class Settings:
         )
 
 
-def _int(values: Mapping[str, str], name: str, default: int) -> int:
+def _int(values: Mapping[str, str], name: str, default: int, *, allow_zero: bool = False) -> int:
     raw = values.get(name)
     if raw in (None, ""):
         return default
@@ -121,7 +123,7 @@ def _int(values: Mapping[str, str], name: str, default: int) -> int:
         number = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if number <= 0:
+    if number < 0 or (number == 0 and not allow_zero):
         raise SettingsError(f"{name} must be positive")
     return number
 
