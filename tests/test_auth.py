@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from moderation.roles import Role
 from portal.accounts import login as login_module
 from portal.accounts import passwords
 from portal.accounts.models import LoginThrottle, StaffUser, WebSession
@@ -285,3 +286,19 @@ def test_expired_throttle_rows_are_pruned(client, db, clock, settings) -> None:
     assert len(rows) == 2  # the new account key and the (restarted) client key
     assert all(row.failures == 1 for row in rows)
     assert all(row.window_start == clock() for row in rows)
+
+
+def test_sign_in_and_sign_out_are_audited_without_the_client_address(client, db,
+                                                                      make_user) -> None:  # type: ignore[no-untyped-def]
+    from moderation.audit import AuditEvent, verify
+
+    user = make_user(Role.press, username="pressaudit")
+    login(client, "pressaudit")
+    form = client.get("/staff/account")
+    client.post("/staff/logout", data={"csrf_token": csrf_from(form)})
+    events = db.exec(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("account.sign_in", user.id), ("account.sign_out", user.id)]
+    assert events[0].after == {"two_factor": False}
+    assert "testclient" not in str([(e.before, e.after) for e in events])
+    assert verify(db) == []

@@ -123,6 +123,7 @@ def test_journey_from_tip_to_rating(client: TestClient, db: Session, world: Worl
         (SubmissionState.concluded, "substantiated", "off_site")
     assert [r.rating.value for r in db.exec(select(CaseRating))] == ["satisfied"]
     steps = [(e.actor_label, e.action) for e in db.exec(select(AuditEvent).where(
+        col(AuditEvent.target_type) == "submission",
         col(AuditEvent.target_id) == str(case.id)).order_by(col(AuditEvent.seq)))]
     assert steps == [
         ("mod1", "submission.claim"), ("mod1", "submission.classify"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -10,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from moderation.audit import record
 from portal.accounts import throttle, totp
 from portal.accounts.forms import raw, text
 from portal.accounts.models import RolePolicy, StaffUser
@@ -19,7 +21,9 @@ from portal.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from portal.accounts.permissions import actor_of
 from portal.accounts.sessions import (
+    current_user,
     end_session,
     load_session,
     pending_totp_user_id,
@@ -96,6 +100,7 @@ def _login(request: Request, form: FormData) -> Response:
             response = redirect(_after_sign_in(db, user, next_url))
             throttle.clear(db, keys[0])
             start_session(request, db, response, user)
+            _audit_sign_in(db, user, at, two_factor=False)
         db.commit()
     return response
 
@@ -146,14 +151,25 @@ def _totp_login(request: Request, form: FormData) -> Response:
         throttle.clear(db, keys[0])
         # Crossing an authentication boundary: a new session identifier.
         start_session(request, db, response, user)
+        _audit_sign_in(db, user, at, two_factor=True)
         db.commit()
     return response
+
+
+def _audit_sign_in(db: Session, user: StaffUser, at: datetime, *, two_factor: bool) -> None:
+    # Who signed in and when; never the client address (no PII beyond the account).
+    record(db, actor_of(user), "account.sign_in", "staffuser", user.id,
+           after={"two_factor": two_factor}, clock=lambda: at)
 
 
 def logout(request: Request) -> Response:
     """End the session (its row and its cookie)."""
     response = redirect(LOGIN_PATH)
+    user = current_user(request)
     with db_session(request) as db:
         end_session(request, db, response)
+        if user is not None:
+            record(db, actor_of(user), "account.sign_out", "staffuser", user.id,
+                   clock=request.app.state.clock)
         db.commit()
     return response
