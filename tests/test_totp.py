@@ -18,6 +18,11 @@ from tests.test_auth import fast_hashing, staff_cookie  # noqa: F401 - fixture
 SECRET = pyotp.random_base32()
 
 
+def sealed(settings) -> str:  # type: ignore[no-untyped-def]
+    """SECRET as the portal stores it."""
+    return totp.seal(totp.sealing_key(settings), SECRET)
+
+
 def code_at(clock, secret: str = SECRET, steps: int = 0) -> str:  # type: ignore[no-untyped-def]
     """The code an authenticator shows `steps` intervals from the app's clock."""
     return pyotp.TOTP(secret).at(clock(), counter_offset=steps)
@@ -51,7 +56,8 @@ def test_qr_svg_has_no_style_and_one_path() -> None:
     assert "<script" not in str(svg)
 
 
-def test_enrolment_shows_secret_and_qr_then_confirms(client, make_user, clock, db) -> None:
+def test_enrolment_shows_secret_and_qr_then_confirms(
+        client, make_user, clock, db, settings) -> None:
     user = make_user("press")
     login(client, "press1")
     account = page(client.get("/staff/account"))
@@ -84,15 +90,17 @@ def test_enrolment_shows_secret_and_qr_then_confirms(client, make_user, clock, d
     assert done.headers["location"] == "/staff/account?saved=totp-on"
     db.expire_all()
     stored = db.get(StaffUser, user.id)
-    assert stored.totp_secret == secret
+    assert stored.totp_secret.startswith(totp.SEALED_PREFIX)
+    assert secret not in stored.totp_secret
+    assert totp.unseal(totp.sealing_key(settings), stored.totp_secret) == secret
     assert stored.totp_last_step == pyotp.TOTP(secret).timecode(clock())
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "account.totp_enable")).one()
     assert secret not in json.dumps([event.before, event.after])
     assert page(client.get("/staff/account")).select_one(".status-on") is not None
 
 
-def test_sign_in_with_totp(client, make_user, clock) -> None:
-    make_user("press", totp_secret=SECRET)
+def test_sign_in_with_totp(client, make_user, clock, settings) -> None:
+    make_user("press", totp_secret=sealed(settings))
     response = password_step(client, "press1")
     assert response.status_code == 303
     assert response.headers["location"] == "/staff/login/totp"
@@ -113,8 +121,8 @@ def test_sign_in_with_totp(client, make_user, clock) -> None:
     assert client.get("/staff/").status_code == 200
 
 
-def test_used_code_cannot_be_replayed(client, make_user, clock) -> None:
-    make_user("press", totp_secret=SECRET)
+def test_used_code_cannot_be_replayed(client, make_user, clock, settings) -> None:
+    make_user("press", totp_secret=sealed(settings))
     code = code_at(clock)
     password_step(client, "press1")
     assert submit_code(client, code).status_code == 303
@@ -126,15 +134,15 @@ def test_used_code_cannot_be_replayed(client, make_user, clock) -> None:
     assert submit_code(client, code_at(clock)).status_code == 303
 
 
-def test_code_window_is_one_step(client, make_user, clock) -> None:
-    make_user("press", totp_secret=SECRET)
+def test_code_window_is_one_step(client, make_user, clock, settings) -> None:
+    make_user("press", totp_secret=sealed(settings))
     password_step(client, "press1")
     assert submit_code(client, code_at(clock, steps=-2)).status_code == 422
     assert submit_code(client, code_at(clock, steps=-1)).status_code == 303
 
 
 def test_totp_failures_are_throttled(client, make_user, clock, settings) -> None:
-    make_user("press", totp_secret=SECRET)
+    make_user("press", totp_secret=sealed(settings))
     password_step(client, "press1")
     good = code_at(clock)
     wrong = "000000" if good != "000000" else "111111"
@@ -181,8 +189,8 @@ def test_policy_does_not_touch_other_roles(client, make_user, db) -> None:
 
 
 def test_turn_off_totp_needs_password_and_is_refused_when_required(
-        client, make_user, clock, db) -> None:
-    user = make_user("press", totp_secret=SECRET)
+        client, make_user, clock, db, settings) -> None:
+    user = make_user("press", totp_secret=sealed(settings))
     password_step(client, "press1")
     submit_code(client, code_at(clock))
     account = client.get("/staff/account")
@@ -196,7 +204,7 @@ def test_turn_off_totp_needs_password_and_is_refused_when_required(
                           data={"csrf_token": token, "totp_password": PASSWORD})
     assert refused.status_code == 422
     db.expire_all()
-    assert db.get(StaffUser, user.id).totp_secret == SECRET
+    assert totp.unseal(totp.sealing_key(settings), db.get(StaffUser, user.id).totp_secret) == SECRET
     db.delete(db.get(RolePolicy, Role.press))
     db.commit()
     off = client.post("/staff/account/totp/disable",

@@ -168,7 +168,8 @@ def _totp_confirm(request: Request, form: FormData) -> Response:
         if step is None:
             throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
             return _enrol_page(request, secret, error=CODE_FAILED, status_code=422)
-        user.totp_secret, user.totp_last_step = secret, step
+        sealed = totp.seal(totp.sealing_key(request.app.state.settings), secret)
+        user.totp_secret, user.totp_last_step = sealed, step
         db.add(user)
         set_session_data(request, db, totp_enrol_secret=None)
         record(db, actor_of(user), "account.totp_enable", "staffuser", user.id,

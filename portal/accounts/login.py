@@ -140,7 +140,8 @@ def _totp_login(request: Request, form: FormData) -> Response:
         wait = throttle.retry_after(db, keys, at)
         if wait is not None:
             return throttled(request, wait)
-        step = totp.matching_step(user.totp_secret, totp.normalise_code(text(form, "code")),
+        secret = totp.unseal(totp.sealing_key(request.app.state.settings), user.totp_secret)
+        step = totp.matching_step(secret, totp.normalise_code(text(form, "code")),
                                   at, user.totp_last_step)
         if step is None or not totp.claim_step(db, user_id, step):
             db.rollback()

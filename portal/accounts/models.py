@@ -24,7 +24,7 @@ class StaffUser(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     is_active: bool = Field(default=True)
     can_view_identity: bool = Field(default=False)
-    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_secret: str | None = Field(default=None, max_length=128)  # sealed, see totp.seal
     totp_last_step: int | None = Field(default=None)
     created_at: datetime = utc_field()
     last_login_at: datetime | None = utc_field(nullable=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
+import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -10,15 +12,43 @@ from datetime import datetime
 import pyotp
 import qrcode
 import qrcode.image.svg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from markupsafe import Markup
 from sqlmodel import Session, col, or_, update
 
+from moderation.intake.keys import hkdf
 from portal.accounts.models import StaffUser
 
 INTERVAL = 30
 VALID_WINDOW = 1  # accept the previous and the next step too (clock drift)
 SVG_NS = "http://www.w3.org/2000/svg"
 _CODE = re.compile(r"\d{6}")
+SEALED_PREFIX = "v1."
+
+
+def sealing_key(settings: object) -> bytes:
+    """The key that encrypts TOTP secrets at rest (ENCRYPTION_KEY, else SECRET_KEY)."""
+    root = getattr(settings, "encryption_key", "") or settings.secret_key  # type: ignore[attr-defined]
+    return hkdf(root.encode(), "minsheng.totp-secret.v1")
+
+
+def seal(key: bytes, secret: str) -> str:
+    """The secret encrypted (AES-GCM) for storage: a database dump does not reveal it."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, secret.encode(), SEALED_PREFIX.encode())
+    return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(key: bytes, stored: str) -> str | None:
+    """The secret from its stored form, or None when it cannot be opened with `key`."""
+    if not stored.startswith(SEALED_PREFIX):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(stored[len(SEALED_PREFIX):])
+        return AESGCM(key).decrypt(raw[:12], raw[12:], SEALED_PREFIX.encode()).decode()
+    except (ValueError, InvalidTag):
+        return None
 
 
 def new_secret() -> str:
@@ -43,10 +73,10 @@ def normalise_code(raw: str) -> str | None:
     return code if _CODE.fullmatch(code) else None
 
 
-def matching_step(secret: str, code: str | None, now: datetime,
+def matching_step(secret: str | None, code: str | None, now: datetime,
                   after_step: int | None = None) -> int | None:
     """The time step in the window that `code` belongs to, if later than `after_step`."""
-    if code is None:
+    if code is None or secret is None:
         return None
     totp = pyotp.TOTP(secret, interval=INTERVAL)
     current = totp.timecode(now)
