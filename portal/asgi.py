@@ -6,7 +6,13 @@ process imports it and gets its own app and engine. Everywhere else, call `creat
 
 from __future__ import annotations
 
+import logging
+
 from portal.app import create_app
 from portal.settings import Settings
+
+# The access log would record every citizen's address and user agent; `portal serve`
+# turns it off, and so does this module, whatever flags the process manager was given.
+logging.getLogger("uvicorn.access").disabled = True
 
 app = create_app(Settings.from_env())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sqlite3
 import subprocess
@@ -229,6 +230,15 @@ def test_asgi_module_builds_the_app_from_the_environment(
     assert settings.production
     assert settings.secret_key == "w" * 48
     assert settings.database_url.endswith("w.sqlite3")
+
+
+def test_asgi_module_silences_the_access_log(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    access = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access, "disabled", False)
+    import_asgi(monkeypatch, tmp_path, DATA_DIR=str(tmp_path / "data"),
+                DATABASE_URL=f"sqlite:///{tmp_path / 'w.sqlite3'}")
+    assert access.disabled is True
 
 
 def test_asgi_module_refuses_production_without_a_secret(
