@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,6 +22,17 @@ Endpoint = Callable[[Request], Awaitable[Response] | Response]
 
 DEFAULT_MAX_BODY = 1024 * 1024  # forms without files
 DEFAULT_MAX_FIELDS = 200
+
+
+class IdConvertor(IntegerConvertor):
+    """A row id in a path: at most 9 digits, so it fits PostgreSQL's INTEGER (2^31 - 1);
+    a longer one would overflow the driver and give a 500. Anything longer is no route."""
+
+    regex = "[0-9]{1,9}"
+
+
+# Every `{name:int}` of this app's routes is a row id (registered before any Route).
+register_url_convertor("int", IdConvertor())
 
 
 class BodyTooLarge(HTTPException):
@@ -61,7 +73,7 @@ def _guarded(endpoint: Endpoint, *, csrf: bool, max_body: int, max_files: int,
         if request.method in UNSAFE_METHODS:
             declared = request.headers.get("content-length")
             if declared is not None:
-                if not declared.isdigit():
+                if not (declared.isascii() and declared.isdigit()):
                     raise HTTPException(status_code=400)
                 if int(declared) > max_body:
                     raise BodyTooLarge()

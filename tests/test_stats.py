@@ -43,7 +43,11 @@ def test_suppression_rules() -> None:
     assert [count(n, public=True) for n in (0, 4, 5)] == [None, None, 5]
     assert count(3, public=False) == 3
     assert Rate.of(3, 4, public=True) == Rate(None, None, None)
-    assert Rate.of(4, 5, public=True) == Rate(None, 5, 80.0)
+    # A percentage is hidden when it would give back a small part: 80% of 5 is 4.
+    assert Rate.of(4, 5, public=True) == Rate(None, 5, None)
+    assert Rate.of(5, 6, public=True) == Rate(5, 6, None)  # the other part is 1
+    assert Rate.of(5, 10, public=True) == Rate(5, 10, 50.0)
+    assert Rate.of(10, 10, public=True) == Rate(10, 10, 100.0)
     assert Rate.of(3, 4, public=False) == Rate(3, 4, 75.0)
 
 
@@ -65,7 +69,7 @@ def test_public_statistics_suppress_small_counts(db, clock) -> None:
         ("2026-04", None, None, None), ("2026-05", 7, 7, 6)]
     assert {f.key: f.received for f in subs.by_channel} == {
         "web": 7, "phone": None, "letter": None, "visit": None, "email": None}
-    assert subs.on_time == Rate(5, 6, 83.3)
+    assert subs.on_time == Rate(5, 6, None)  # 83.3% of 6 would reveal the one late case
     assert subs.satisfaction == Rate(None, None, None)  # nobody rated
 
 
@@ -79,7 +83,7 @@ def test_satisfaction_counts_each_cases_latest_rating(db, clock) -> None:
             db.add(CaseRating(submission_id=case.id, rating=Rating.dissatisfied,
                               created_at=datetime(2026, 5, 4, tzinfo=UTC)))
     db.flush()
-    assert public_statistics(db, now=clock()).submissions.satisfaction == Rate(None, 5, 60.0)
+    assert public_statistics(db, now=clock()).submissions.satisfaction == Rate(None, 5, None)
     assert leader_statistics(db, now=clock()).submissions.satisfaction == Rate(3, 5, 60.0)
 
 
@@ -97,7 +101,7 @@ def test_public_ledger_figures_leave_internal_items_out(db, clock) -> None:
     assert [u.unit_code for u in public.ledger_units] == ["LH-GA"]
     police_row = public.ledger_units[0]
     assert (police_row.items, police_row.done, police_row.overdue) == (5, None, None)
-    assert police_row.completion == Rate(None, 5, 40.0)
+    assert police_row.completion == Rate(None, 5, None)
     assert public.mechanisms.total is None
     leader = leader_statistics(db, now=clock())
     assert [(u.unit_code, u.items, u.done, u.overdue) for u in leader.ledger_units] == [
@@ -115,7 +119,7 @@ def test_open_data_csv(db, clock) -> None:
     figures = {(s, k, m): v for s, k, m, v in rows[1:]}
     assert figures[("months", "2026-05", "received")] == "7"
     assert figures[("months", "2026-04", "received")] == MARKER
-    assert figures[("rates", "on_time", "percent")] == "83.3"
+    assert figures[("rates", "on_time", "percent")] == ""  # 5 of 6: the 1 late case shows
     assert figures[("rates", "satisfaction", "percent")] == ""
     assert not any(s == "ledger_units" for s, _, _ in figures)
     assert "INTERNAL-MARKER" not in text

@@ -33,6 +33,7 @@ UNDECIDED = (S.new, S.in_review)
 HANDLING = (S.accepted, S.verifying)
 HANDLER_STATES = (S.accepted, S.verifying, S.concluded)
 QUEUE_ROLES = (Role.moderator, Role.handler, Role.leader)
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class Tab(enum.StrEnum):
@@ -88,7 +89,7 @@ class QueueQuery:
             raw = (params.get(name) or "").strip()
             if not raw:
                 return None
-            if not raw.isdigit() or len(raw) > 12:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
                 errors[name] = m.BAD_FILTER
                 return None
             return int(raw)
@@ -98,10 +99,14 @@ class QueueQuery:
             if not raw:
                 return None
             try:
-                return date.fromisoformat(raw)
+                day = date.fromisoformat(raw)
             except ValueError:
                 errors[name] = m.BAD_FILTER
                 return None
+            if not DATE_MIN <= day <= DATE_MAX:  # the edges overflow in time-zone maths
+                errors[name] = m.BAD_FILTER
+                return None
+            return day
 
         query = cls(
             tab=enum_of("tab", Tab, m.BAD_TAB) or Tab.all,

@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select, tuple_
@@ -119,16 +119,18 @@ def decode_cursor(query: QueueQuery, cursor: str) -> tuple[datetime | date, int]
         sort, order, key_text, row_id = json.loads(raw)
         if sort != query.sort.value or order != ("d" if query.descending else "a"):
             raise ValueError("cursor of another sort")
-        if not isinstance(row_id, int) or isinstance(row_id, bool) or row_id < 0:
+        if (not isinstance(row_id, int) or isinstance(row_id, bool) or row_id < 0
+                or row_id >= 2**31):  # PostgreSQL INTEGER ids
             raise ValueError("bad id")
         key: datetime | date
         if query.sort == SortKey.received:
             key = datetime.fromisoformat(key_text)
             if key.tzinfo is None:
                 raise ValueError("naive time")
+            key.astimezone(UTC)  # OverflowError at the edges of the calendar
         else:
             key = date.fromisoformat(key_text)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError,
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError,
             json.JSONDecodeError) as exc:
         raise ValidationFailed({"after": m.BAD_CURSOR}) from exc
     return key, row_id

@@ -40,7 +40,11 @@ class Rate:
 
     @classmethod
     def of(cls, numerator: int, denominator: int, public: bool) -> Rate:
-        if denominator == 0 or (public and denominator < THRESHOLD):
+        rest = denominator - numerator
+        # A percentage over a known total gives back both parts: hide it when either
+        # part is a small group (20.0% of 10 would reveal the "<5" numerator as 2).
+        small_part = numerator < THRESHOLD or 0 < rest < THRESHOLD
+        if denominator == 0 or (public and (denominator < THRESHOLD or small_part)):
             return cls(count(numerator, public), count(denominator, public), None)
         return cls(count(numerator, public), count(denominator, public),
                    round(100 * numerator / denominator, 1))

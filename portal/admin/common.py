@@ -51,5 +51,5 @@ def get_or_404(db: Session, model: type[T], key: int) -> T:
 
 def parse_id(raw: str) -> int | None:
     """A positive whole number from a form field, or None."""
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 

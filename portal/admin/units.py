@@ -135,7 +135,7 @@ def _read(request: Request, db: Session, form: FormData,
         elif unit is not None and parent_id in _descendants(db, unit.id):  # type: ignore[arg-type]
             errors["parent_id"] = PARENT_CYCLE
     position = values["position"]
-    if not (position.isdigit() and int(position) <= POSITION_MAX):
+    if not (position.isascii() and position.isdigit() and int(position) <= POSITION_MAX):
         errors["position"] = BAD_POSITION
     return values, errors
 

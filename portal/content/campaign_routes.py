@@ -98,7 +98,7 @@ def _campaign_texts_post(request: Request, fields: dict[str, str]) -> Response:
     if parsed.errors:
         return _form_page(request, values=parsed.raw, errors=parsed.errors, status_code=422,
                           **page)
-    version = int(version_text) if version_text.isdigit() else None
+    version = int(version_text) if version_text.isascii() and version_text.isdigit() else None
     with db_session(request) as db:
         try:
             domain.save_campaign(db, actor_of(staff_user(request)), parsed.values, version,

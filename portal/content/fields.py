@@ -145,7 +145,7 @@ def _parse_one(spec: FieldSpec, raw: str, errors: dict[str, str]) -> Any:
     if spec.kind == UNIT:
         if not raw:
             return None
-        if not raw.isdigit() or len(raw) > 12:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             errors[name] = _("Choose one of the listed options.")
             return None
         return int(raw)

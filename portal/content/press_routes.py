@@ -158,7 +158,7 @@ def _announcement_post(request: Request, fields: dict[str, str],
     cover_name, error_status = _cover(request, fields, cover_bytes, parsed)
     version_text = clean_text(fields.get("version"))
     parsed.raw["version"] = version_text
-    if existing is not None and not version_text.isdigit():
+    if existing is not None and not (version_text.isascii() and version_text.isdigit()):
         raise HTTPException(status_code=400)
 
     def again(status_code: int, **extra: Any) -> Response:
@@ -217,7 +217,7 @@ def _announcement_action(request: Request, version_text: object) -> Response:
     action = request.path_params["action"]
     if action not in ACTIONS:
         raise HTTPException(status_code=404)
-    if not isinstance(version_text, str) or not version_text.isdigit():
+    if not isinstance(version_text, str) or not (version_text.isascii() and version_text.isdigit()):
         raise HTTPException(status_code=400)
     announcement_id, version = request.path_params["id"], int(version_text)
     actor = actor_of(staff_user(request))

@@ -48,7 +48,8 @@ def honeypot_filled(fields: MultiDict) -> bool:
 
 def kept_indexes(fields: MultiDict) -> set[int]:
     """The previously attached files the citizen chose to keep (by position)."""
-    return {int(v) for v in fields.getlist(KEEP_FILE) if isinstance(v, str) and v.isdigit()}
+    return {int(v) for v in fields.getlist(KEEP_FILE)
+            if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 4}
 
 
 def _choice_id(value: str) -> int | str | None:
@@ -56,7 +57,8 @@ def _choice_id(value: str) -> int | str | None:
     value = value.strip()
     if not value:
         return None
-    return int(value) if value.isdigit() and len(value) < 10 else "bad"
+    # isascii: str.isdigit() also accepts "²" and other digits int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else "bad"
 
 
 def _identity(values: dict[str, str], errors: dict[str, str]) -> tuple[bool, Contact]:

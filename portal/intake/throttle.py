@@ -11,7 +11,14 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from moderation.intake.ratelimit import GLOBAL, DbStore, Decision, Limit, RateLimiter
+from moderation.intake.ratelimit import (
+    GLOBAL,
+    DbStore,
+    Decision,
+    Limit,
+    RateLimiter,
+    purge_expired,
+)
 from portal.intake.config import intake_config
 
 
@@ -23,6 +30,8 @@ def client_address(request: Request) -> str:
 def _hit(request: Request, limits: tuple[tuple[Limit, str], ...]) -> Decision | None:
     config = intake_config(request)
     with Session(request.app.state.engine) as session:
+        # Counters must not outlive their window (first, before any counter row is locked).
+        purge_expired(session, request.app.state.clock)
         limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
         refused = None
         for limit, who in limits:

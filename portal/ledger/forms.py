@@ -44,7 +44,7 @@ def parse_id(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and len(text) <= ID_MAX_DIGITS else 0
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= ID_MAX_DIGITS else 0
 
 
 def parse_whole(text: str, errors: dict[str, str], name: str, message: str,
@@ -52,7 +52,7 @@ def parse_whole(text: str, errors: dict[str, str], name: str, message: str,
     text = text.strip()
     if not text:
         return default
-    if text.lstrip("-").isdigit() and len(text) <= ID_MAX_DIGITS:
+    if text.isascii() and text.lstrip("-").isdigit() and len(text) <= ID_MAX_DIGITS:
         return int(text)
     errors[name] = message
     return default
@@ -71,7 +71,7 @@ def parse_day(text: str, errors: dict[str, str], name: str) -> date | None:
 
 def parse_version(fields: dict[str, str]) -> int | None:
     raw = fields.get("version", "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= ID_MAX_DIGITS else -1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= ID_MAX_DIGITS else -1
 
 
 def localized(fields: dict[str, str], prefix: str) -> dict[str, str]:

@@ -3,6 +3,7 @@ form. Handlers call these both for a fresh page and to show a refused form again
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,7 @@ from portal.ledger.access import (
     may_open_case,
     may_publish,
     may_review,
+    may_see,
     visible_items,
 )
 from portal.ledger.forms import FormState
@@ -82,6 +84,12 @@ def render_item_page(request: Request, db: Session, actor: Actor, item_id: int,
     moment = now(request)
     load_item(db, actor, item_id)
     view = item_view(db, item_id, public_only=False, now=moment, tz=tz)
+    has_children = bool(view.children)
+    if actor.role == Role.handler:
+        # A handler sees their unit's items only, not a parent or sub-item of another.
+        view = replace(view, children=[r for r in view.children if may_see(r.item, actor)],
+                       parent=view.parent if view.parent is not None
+                       and may_see(view.parent, actor) else None)
     cases, hidden_cases = _linked_cases(db, actor, view.submission_ids)
     people = _names(db, {e.author_id for e in view.entries}
                     | {v.recorded_by_id for v in view.verifications}
@@ -95,7 +103,7 @@ def render_item_page(request: Request, db: Session, actor: Actor, item_id: int,
                            if s != LedgerStatus.verified],
         "areas": choices(MechanismArea), "results": choices(VerificationResult),
         "lookback_results": choices(LookBackResult),
-        "has_children": bool(view.children),
+        "has_children": has_children,
         "pending_lookbacks": [lb for lb in view.lookbacks if lb.result is None],
     }, status_code=status_code)
 

@@ -39,7 +39,7 @@ def public_item_stamps(session: Session) -> list[tuple[int, datetime]]:
 def query_int(request: Request, name: str) -> int | None:
     """An optional id from the query string; junk counts as absent."""
     raw = request.query_params.get(name, "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= ID_MAX_DIGITS else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= ID_MAX_DIGITS else None
 
 
 def query_status(request: Request) -> LedgerStatus | None:

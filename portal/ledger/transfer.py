@@ -62,7 +62,8 @@ def import_form(request: Request) -> Response:
     if request.query_params.get("done") == "1":
         summary = {key: int(request.query_params.get(key, "0") or 0)
                    for key in ("created", "updated", "unchanged")
-                   if request.query_params.get(key, "").isdigit()}
+                   if request.query_params.get(key, "").isascii()
+                   and request.query_params.get(key, "").isdigit()}
     return _page(request, summary=summary)
 
 

@@ -42,7 +42,8 @@ def _items(form: FormData) -> list[tuple[int, int]]:
     out = []
     for raw in form.getlist("item")[:MAX_ITEMS]:
         sid, _sep, ver = str(raw).partition(":")
-        if sid.isdigit() and ver.isdigit() and len(sid) < 13 and len(ver) < 13:
+        if ((sid + ver).isascii() and sid.isdigit() and ver.isdigit()
+                and len(sid) < 13 and len(ver) < 13):
             out.append((int(sid), int(ver)))
     return out
 

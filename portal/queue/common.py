@@ -74,7 +74,7 @@ def form_int(form: FormData | dict, name: str) -> int | None:
     raw = str(form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > ID_MAX_DIGITS:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         return 0  # no row has id 0: the domain answers "choose from the list"
     return int(raw)
 
@@ -82,7 +82,7 @@ def form_int(form: FormData | dict, name: str) -> int | None:
 def form_version(form: FormData | dict) -> int:
     """The version the user saw; a form without one is malformed (400)."""
     raw = str(form.get("version") or "").strip()
-    if not raw.isdigit() or len(raw) > ID_MAX_DIGITS:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > ID_MAX_DIGITS:
         raise HTTPException(status_code=400)
     return int(raw)
 

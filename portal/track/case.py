@@ -186,7 +186,7 @@ async def _streamed(request: Request, form_name: str, question_id: int | None) -
     if question_id is not None:
         form_name = f"answer-{question_id}"
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_body(settings_of(request)):
+    if declared.isascii() and declared.isdigit() and int(declared) > max_body(settings_of(request)):
         status, message = rejection(FormRejected("total_too_large", 413))
         return await run_in_threadpool(_refused, request, form_name, status, message)
     try:

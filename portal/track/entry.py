@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.intake import messages as m
-from moderation.intake.ratelimit import DbStore, Limit, RateLimiter
+from moderation.intake.ratelimit import DbStore, Limit, RateLimiter, purge_expired
 from moderation.intake.service import find_by_receipt
 from portal.accounts.throttle import client_address
 from portal.locale_context import gettext as _
@@ -51,6 +51,8 @@ def _open(request: Request, receipt: str) -> Response:
     keys = intake_keys(request)
     address = client_address(request)
     with db_session(request) as db:
+        # Counters must not outlive their window (first, before any counter row is locked).
+        purge_expired(db, request.app.state.clock)
         limiter = RateLimiter(keys, DbStore(db), request.app.state.clock)
         decision = limiter.hit(RECEIPT_LIMIT, address, count=False)
         if not decision.allowed:
