@@ -143,6 +143,7 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
     case = db.exec(select(Submission).where(col(Submission.reference) == reference)).one()
     assert case.state == SubmissionState.concluded
     actions = [e.action for e in db.exec(select(AuditEvent).where(
+        col(AuditEvent.target_type) == "submission",
         col(AuditEvent.target_id) == str(case.id)).order_by(col(AuditEvent.seq)))]
     assert actions == ["submission.claim", "submission.classify", "submission.accept",
                        "submission.start_verification", "submission.ask",
