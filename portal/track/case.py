@@ -5,7 +5,7 @@ submission id; nothing here takes a case id from the request."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -255,24 +255,11 @@ async def post_rating(request: Request) -> Response:
 
 
 def _rate(request: Request, values: dict[str, str]) -> Response:
-    with db_session(request) as db:
-        submission = _session_case(request, db)
-        if submission is None:
-            db.commit()
-            return redirect(START_URL)
-        try:
-            followup.rate(db, submission, values["rating"] or None, values["comment"],
-                          clock=request.app.state.clock)
-        except ValidationFailed as exc:
-            db.rollback()
-            return _render_case(request, db, submission,
-                                FormState("rating", exc.errors, values), 422)
-        except FollowupRefused as exc:
-            db.rollback()
-            return _render_case(request, db, submission,
-                                FormState("rating", {"rating": exc.message}, values), 409)
-        db.commit()
-    return redirect(f"{CASE_URL}?done=rating")
+    def rate(db: Session, submission: Submission) -> None:
+        followup.rate(db, submission, values["rating"] or None, values["comment"],
+                      clock=request.app.state.clock)
+
+    return _citizen_action(request, "rating", "rating", values, rate)
 
 
 async def post_review(request: Request) -> Response:
@@ -283,23 +270,33 @@ async def post_review(request: Request) -> Response:
 
 
 def _review(request: Request, values: dict[str, str]) -> Response:
-    settings = settings_of(request)
+    def request_review(db: Session, submission: Submission) -> None:
+        followup.request_review(db, submission, values["reason"],
+                                clock=request.app.state.clock, rules=clock_rules(db),
+                                tz=settings_of(request).timezone)
+
+    return _citizen_action(request, "review", "reason", values, request_review)
+
+
+def _citizen_action(request: Request, form_name: str, refusal_field: str,
+                    values: dict[str, str],
+                    act: Callable[[Session, Submission], None]) -> Response:
+    """Run one citizen action on the session's case: commit and redirect, or show the
+    case again with the form refilled (422 invalid input, 409 refused in this state)."""
     with db_session(request) as db:
         submission = _session_case(request, db)
         if submission is None:
             db.commit()
             return redirect(START_URL)
         try:
-            followup.request_review(db, submission, values["reason"],
-                                    clock=request.app.state.clock, rules=clock_rules(db),
-                                    tz=settings.timezone)
+            act(db, submission)
         except ValidationFailed as exc:
             db.rollback()
             return _render_case(request, db, submission,
-                                FormState("review", exc.errors, values), 422)
+                                FormState(form_name, exc.errors, values), 422)
         except FollowupRefused as exc:
             db.rollback()
             return _render_case(request, db, submission,
-                                FormState("review", {"reason": exc.message}, values), 409)
+                                FormState(form_name, {refusal_field: exc.message}, values), 409)
         db.commit()
-    return redirect(f"{CASE_URL}?done=review")
+    return redirect(f"{CASE_URL}?done={form_name}")
