@@ -39,9 +39,11 @@ from portal.ledger.forms import (
     FormState,
     form_text,
     localized,
+    parse_choice,
     parse_day,
     parse_version,
     parse_whole,
+    required_day,
     translated,
 )
 from portal.ledger.pages import render_item_page
@@ -156,9 +158,7 @@ def _entry(request: Request, fields: dict[str, str], upload: Upload | None) -> R
 
     def write(db: Session, actor: Actor) -> None:
         errors: dict[str, str] = {}
-        day = parse_day(fields.get("happened_on", ""), errors, "happened_on")
-        if day is None and "happened_on" not in errors:
-            errors["happened_on"] = m.REQUIRED
+        day = required_day(fields, "happened_on", errors)
         _errors_first(errors)
         assert day is not None
         entry = add_entry(db, actor, _item_id(request), happened_on=day,
@@ -190,11 +190,8 @@ def _mechanism(request: Request, fields: dict[str, str]) -> Response:
     def write(db: Session, actor: Actor) -> None:
         errors: dict[str, str] = {}
         day = parse_day(fields.get("established_on", ""), errors, "established_on")
-        try:
-            area = MechanismArea(fields.get("area", "other"))
-        except ValueError:
-            area = MechanismArea.other
-            errors["area"] = m.BAD_STATUS
+        area = parse_choice(MechanismArea, fields, "area", errors, default=MechanismArea.other,
+                            message=m.BAD_STATUS, missing_ok=True)
         _errors_first(errors)
         add_mechanism(db, actor, _item_id(request), title=localized(fields, "mechanism"),
                       area=area, established_on=day, clock=clock(request))
@@ -214,14 +211,9 @@ async def post_mechanism(request: Request) -> Response:
 def _verify(request: Request, fields: dict[str, str]) -> Response:
     def write(db: Session, actor: Actor) -> None:
         errors: dict[str, str] = {}
-        day = parse_day(fields.get("verified_on", ""), errors, "verified_on")
-        if day is None and "verified_on" not in errors:
-            errors["verified_on"] = m.REQUIRED
-        try:
-            result = VerificationResult(fields.get("result", ""))
-        except ValueError:
-            result = VerificationResult.passed
-            errors["result"] = m.REQUIRED
+        day = required_day(fields, "verified_on", errors)
+        result = parse_choice(VerificationResult, fields, "result", errors,
+                              default=VerificationResult.passed)
         _errors_first(errors)
         assert day is not None
         verify(db, actor, _item_id(request), verifier=fields.get("verifier", ""),
@@ -241,9 +233,7 @@ async def post_verify(request: Request) -> Response:
 def _schedule(request: Request, fields: dict[str, str]) -> Response:
     def write(db: Session, actor: Actor) -> None:
         errors: dict[str, str] = {}
-        day = parse_day(fields.get("scheduled_on", ""), errors, "scheduled_on")
-        if day is None and "scheduled_on" not in errors:
-            errors["scheduled_on"] = m.REQUIRED
+        day = required_day(fields, "scheduled_on", errors)
         _errors_first(errors)
         assert day is not None
         schedule_lookback(db, actor, _item_id(request), scheduled_on=day,
@@ -268,14 +258,9 @@ def _lookback(request: Request, fields: dict[str, str]) -> Response:
 
     def write(db: Session, actor: Actor) -> None:
         errors: dict[str, str] = {}
-        day = parse_day(fields.get("done_on", ""), errors, "done_on")
-        if day is None and "done_on" not in errors:
-            errors["done_on"] = m.REQUIRED
-        try:
-            result = LookBackResult(fields.get("result", ""))
-        except ValueError:
-            result = LookBackResult.held
-            errors["result"] = m.REQUIRED
+        day = required_day(fields, "done_on", errors)
+        result = parse_choice(LookBackResult, fields, "result", errors,
+                              default=LookBackResult.held)
         _errors_first(errors)
         assert day is not None
         record_lookback(db, actor, lookback_id, done_on=day, result=result,

@@ -3,9 +3,10 @@ placing the domain's errors next to the right inputs."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from moderation.ledger import messages as m
 from moderation.ledger.columns import measures_of
@@ -14,6 +15,8 @@ from moderation.ledger.validation import LOCALES
 from moderation.roles import Actor
 from portal.ledger.access import may_publish
 from portal.locale_context import gettext as _
+
+E = TypeVar("E", bound=enum.Enum)
 
 LOCALIZED = {"title": "title", "description": "description", "public_summary": "summary"}
 TEXT_LIMIT = 20_000  # per input; the domain checks the real limits
@@ -67,6 +70,25 @@ def parse_day(text: str, errors: dict[str, str], name: str) -> date | None:
     except ValueError:
         errors[name] = m.BAD_DATE
         return None
+
+
+def required_day(fields: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
+    """A date the form must carry: a bad one or a missing one is an error on `name`."""
+    day = parse_day(fields.get(name, ""), errors, name)
+    if day is None and name not in errors:
+        errors[name] = m.REQUIRED
+    return day
+
+
+def parse_choice(kind: type[E], fields: dict[str, str], name: str, errors: dict[str, str],
+                 *, default: E, message: str = m.REQUIRED, missing_ok: bool = False) -> E:
+    """The enum member the field names. A field left out means `default` when
+    `missing_ok`; anything else unknown is an error on `name` (and `default` is returned)."""
+    try:
+        return kind(fields.get(name, default.value if missing_ok else ""))
+    except ValueError:
+        errors[name] = message
+        return default
 
 
 def parse_version(fields: dict[str, str]) -> int | None:
