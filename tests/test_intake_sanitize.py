@@ -200,7 +200,7 @@ def test_over_type_cap_or_damaged_files_are_refused_not_kept() -> None:
     assert too_big.value.code == "too_large_for_type"
     with pytest.raises(FileRejected) as pixels:
         _clean("jpeg", jpeg_with_gps((400, 400)), SanitizeCaps(image_pixels=1000))
-    assert pixels.value.code == "too_large_for_type"
+    assert pixels.value.code == "over_budget"
     for code, junk in (("jpeg", b"\xff\xd8\xff" + b"\x00" * 50), ("pdf", b"%PDF-1.7 junk"),
                        ("docx", b"PK\x03\x04 not really"), ("mp4", b"\x00\x00\x00\x20moov")):
         with pytest.raises(FileRejected) as damaged:

@@ -70,7 +70,7 @@ def clean_office(src: BinaryIO, out: BinaryIO, caps: SanitizeCaps) -> MetadataSt
             infos = archive.infolist()
             if len(infos) > caps.zip_entries or \
                     sum(i.file_size for i in infos) > caps.zip_total_bytes:
-                raise FileRejected("too_large_for_type")
+                raise FileRejected("over_budget")
             with zipfile.ZipFile(out, "w") as result:
                 for info in infos:
                     _copy_part(archive, result, info, caps)
