@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from moderation import sandbox
 from moderation.intake.crypto import DecryptingReader, EncryptingWriter
 from moderation.intake.errors import FileRejected
+from moderation.intake.filetimes import open_quietly
 from moderation.intake.filetypes import check_extension, detect
 from moderation.intake.models import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps, sanitize
@@ -65,7 +66,7 @@ class CleanResult:
 
 def clean_file(job: CleanJob) -> CleanResult:
     """Type and clean one upload (runs in the worker; also callable directly)."""
-    with open(job.raw_path, "rb") as raw:
+    with open_quietly(job.raw_path) as raw:
         reader = DecryptingReader(raw, job.raw_key, job.raw_context)
         file_type = detect(job.head, reader, is_text=job.is_text)
         check_extension(job.display_name, file_type)

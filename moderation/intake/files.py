@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 from moderation.intake.cleaning import CleanJob, WorkerLimits, clean_in_worker
 from moderation.intake.crypto import EncryptingWriter, file_key, new_data_key
 from moderation.intake.errors import FileRejected
+from moderation.intake.filetimes import settle
 from moderation.intake.filetypes import SNIFF_BYTES, TYPES
 from moderation.intake.models import MetadataStatus, Submission
 from moderation.intake.sanitize import SanitizeCaps
@@ -120,6 +121,7 @@ class UploadSink:
         self._part = batch.upload_dir / f"tmp-{token}.part"
         self._raw_name = self._raw.name
         self._fh = open(self._raw, "xb")  # noqa: SIM115 (closed in finish/abort)
+        settle(self._raw, batch.upload_dir)
         self._writer = EncryptingWriter(self._fh, self._key(self._raw_name),
                                         file_context(batch.envelope.reference, self._raw_name))
         self._head = bytearray()
@@ -156,6 +158,7 @@ class UploadSink:
             except UnicodeDecodeError:
                 self._is_text = False
         self._writer.write(chunk)
+        settle(self._fh.fileno())  # each write stamps the file with the second
 
     def finish(self) -> StoredUpload:
         """Decide the type, strip metadata into `tmp-*.part`, drop the raw copy."""
@@ -181,6 +184,7 @@ class UploadSink:
             # Hostile files make parsers fail in many ways: refuse, never crash.
             raise self._reject("damaged") from exc
         self._raw.unlink(missing_ok=True)
+        settle(self._part, self.batch.upload_dir)
         self.batch.finished.append(self.result)
         return self.result
 
@@ -211,6 +215,7 @@ class UploadSink:
             self._fh.close()
         self._raw.unlink(missing_ok=True)
         self._part.unlink(missing_ok=True)
+        settle(self.batch.upload_dir)
         if not self._aborted:
             self._aborted = True
             self.batch.release(self)
@@ -223,6 +228,7 @@ class UploadBatch:
                  *, existing_count: int = 0, existing_bytes: int = 0) -> None:
         self.upload_dir = Path(upload_dir)
         self.upload_dir.mkdir(parents=True, exist_ok=True)
+        settle(self.upload_dir, self.upload_dir.parent)
         self.envelope = envelope
         self.limits = limits
         self.bytes_received = existing_bytes
@@ -254,6 +260,7 @@ class UploadBatch:
             part = self.upload_dir / f"tmp-{upload.stored_name.removesuffix('.enc')}.part"
             os.replace(part, final)
             self.promoted.append(final)
+        settle(*self.promoted, self.upload_dir)
         _fsync_dir(self.upload_dir)
 
     def abort(self) -> None:
@@ -263,10 +270,11 @@ class UploadBatch:
         for path in self.promoted:
             path.unlink(missing_ok=True)
         self.promoted.clear()
+        settle(self.upload_dir)
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOATIME", 0))
     try:
         os.fsync(fd)
     finally:

@@ -197,6 +197,9 @@ class MetadataStatus(enum.StrEnum):
     stripped = "stripped"  # rewritten without metadata
     none = "none"  # the format carries none (plain text)
     kept = "kept"  # could not be stripped; staff are warned
+    # Tags and times removed, but the format can carry more that no cleaner reaches (a
+    # video stream's own encoder data); the citizen is told before sending, staff too.
+    partial = "partial"
 
 
 class SubmissionFile(SQLModel, table=True):

@@ -49,7 +49,12 @@ class SanitizeCaps:
 def sanitize(file_type: FileType, src: BinaryIO, size: int, out: BinaryIO,
              caps: SanitizeCaps = SanitizeCaps()) -> MetadataStatus:
     """Copy `src` (plaintext, seekable) to `out` without identifying metadata."""
-    from moderation.intake import sanitize_media, sanitize_office, sanitize_pdf
+    from moderation.intake import (
+        sanitize_matroska,
+        sanitize_media,
+        sanitize_office,
+        sanitize_pdf,
+    )
 
     src.seek(0)
     if file_type.kind == "image":
@@ -63,7 +68,10 @@ def sanitize(file_type: FileType, src: BinaryIO, size: int, out: BinaryIO,
     if file_type.code == "wav":
         return sanitize_media.clean_wav(src, size, out)
     if file_type.code in ("mp4", "m4a", "mov"):
-        return sanitize_media.clean_mp4(src, size, out, caps)
+        status = sanitize_media.clean_mp4(src, size, out, caps)
+        return MetadataStatus.partial if file_type.kind == "video" else status
+    if file_type.code == "webm":
+        return sanitize_matroska.clean_matroska(src, size, out, caps)
     if file_type.code == "ogg":
         return sanitize_media.clean_ogg(src, size, out, caps)
     shutil.copyfileobj(src, out, 64 * 1024)
