@@ -269,7 +269,11 @@ def _apply_limits(limits: Limits) -> None:
 
 def _child(conn: socket.socket) -> None:
     conn.sendall(_HEADER.pack(os.getpid()))
-    limits, func, args, kwargs = pickle.loads(_recv_frame(conn))  # noqa: S301 - from the server
+    try:
+        limits, func, args, kwargs = pickle.loads(_recv_frame(conn))  # noqa: S301 - the server's
+    except Exception as exc:  # e.g. a function defined in __main__: not importable here
+        _send_frame(conn, pickle.dumps(("failed", f"cannot load the call: {exc!r}")))
+        return
     try:
         _apply_limits(limits)
         answer: tuple[str, Any] = ("ok", func(*args, **kwargs))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,6 +90,21 @@ def test_crash_and_errors_are_reported() -> None:
         run_limited(refuse, limits=SMALL)
     with pytest.raises(WorkerFailed, match="Unpicklable"):
         run_limited(raise_unpicklable, limits=SMALL)
+    with pytest.raises(WorkerFailed, match="cannot load the call"):
+        run_limited(_only_in_this_process(), limits=SMALL)
+
+
+def _only_in_this_process() -> Callable[[], int]:
+    """A function the child cannot import (its module exists only in this process)."""
+    module = types.ModuleType("minsheng_only_here")
+
+    def local() -> int:
+        return 1
+
+    local.__module__, local.__qualname__ = module.__name__, "local"
+    module.local = local  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    return local
 
 
 def test_file_size_limit(tmp_path: Path) -> None:

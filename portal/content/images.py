@@ -14,6 +14,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from moderation.intake.filetimes import settle
 from portal.locale_context import lazy_gettext
 
 COVERS = "covers"
@@ -112,6 +113,8 @@ def store_cover(upload_dir: Path, data: bytes, max_bytes: int) -> str:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        finally:
+            settle(target, folder, upload_dir)  # no time finer than the hour on disk
     return name
 
 
