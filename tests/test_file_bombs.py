@@ -22,7 +22,7 @@ from portal.settings import Settings
 from tests.bombs import BOMBS, apng_frame_bomb, sanitize_bytes
 from tests.conftest import page
 from tests.test_hostile_intake import counts
-from tests.test_intake_web import CONTENT, fields_of, stored_files
+from tests.test_intake_web import CONTENT, NO_FILE, fields_of, stored_files
 
 MB = 1024 * 1024
 CODES = {"gif": "gif", "png": "png", "webp": "webp", "docx": "docx", "pdf": "pdf"}
@@ -58,7 +58,7 @@ def test_a_bomb_past_the_budgets_is_stopped_by_the_worker_limit(db: Session,
     assert list(folder.iterdir()) == []
 
 
-def test_bombs_posted_with_a_tip_are_named_and_refused_the_text_is_kept(
+def test_bombs_posted_with_a_tip_are_named_and_refused_the_rest_is_kept(
         client: TestClient, db: Session, settings: Any) -> None:
     client.headers["Accept-Language"] = "en"
     fields = fields_of(client.get("/submit/tip"))
@@ -75,10 +75,15 @@ def test_bombs_posted_with_a_tip_are_named_and_refused_the_text_is_kept(
         assert name in errors
     assert errors.count("too much memory or time to check safely") == len(BOMBS)
     assert doc.select_one("textarea[name=content]").get_text().startswith(CONTENT)
-    assert doc.select_one("#f-evidence-again") is not None  # asked to attach files again
+    kept = doc.select_one(".kept-files").get_text(" ")
+    assert "notes.txt" in kept  # the good file is kept, only the bombs must go
+    assert not any(name in kept for name in BOMBS)
     assert counts(db) == before
     assert [p.name for p in stored_files(settings.upload_dir) if p.suffix == ".enc"] == []
     assert client.get("/").status_code == 200  # and the server keeps serving
+    again = client.post("/submit/tip", data=fields_of(response), files=NO_FILE)
+    assert again.status_code == 200  # sent on without the bombs: the confirm page
+    assert [c.get_text() for c in page(again).select("td.file-name")] == ["notes.txt"]
 
 
 def test_worker_limits_come_from_the_settings(tmp_path: Path) -> None:
