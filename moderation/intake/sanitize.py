@@ -1,12 +1,14 @@
 """Metadata stripping, run on every upload before any member of staff can open it.
 
 Where it happens: the upload sink first encrypts the raw upload to a temporary file;
-at `finish()` the raw file is read back through a seekable decrypting view, cleaned by
-the function for its type, and re-encrypted straight into the stored file. No plaintext
-touches the disk, and the raw copy is deleted. Types that must be decoded whole
-(images, PDF, OGG) have in-memory caps (`SanitizeCaps`); a file over its cap is refused
-rather than kept with its metadata. Office files, MP3, WAV and MP4 are rewritten as
-streams, with memory bounded by one zip part or one MP4 `moov` box.
+at `finish()` a worker process (`moderation.intake.cleaning`, in `moderation.sandbox`
+with hard memory and time limits) reads it back through a seekable decrypting view,
+cleans it with the function for its type, and re-encrypts it straight into the stored
+file. No plaintext touches the disk, and the raw copy is deleted. Each cleaner first
+checks the file's budget (`SanitizeCaps`) by what its decoder would expand it to,
+read from the container's headers (`budgets.py`); a file over budget is refused rather
+than decoded or kept with its metadata. Office files, MP3, WAV, MP4 and WebM are
+rewritten as streams, with memory bounded by one zip part or one index box.
 """
 
 from __future__ import annotations
