@@ -64,6 +64,7 @@ GET_MATRIX: dict[str, frozenset[Role]] = {
     "/staff/admin/units/new": ADMIN,
     "/staff/admin/units/{unit_id:int}": ADMIN,
     "/staff/admin/policy": ADMIN,
+    "/staff/intake/receipt": MODERATOR,
     "/staff/intake/new": MODERATOR,
     "/staff/queue": QUEUE,
     "/staff/queue/export.csv": frozenset({Role.moderator, Role.leader}),

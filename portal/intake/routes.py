@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.intake.citizen import (
     back_to_form,
     choose,
+    receipt,
     suggestion_confirm,
     suggestion_form,
     suggestion_post,
@@ -12,7 +13,7 @@ from portal.intake.citizen import (
     tip_form,
     tip_post,
 )
-from portal.intake.hotline import hotline_form, hotline_register
+from portal.intake.hotline import hotline_form, hotline_receipt, hotline_register
 from portal.intake.verify import verify_form, verify_posted
 from portal.routing import route
 
@@ -32,9 +33,11 @@ routes = [
     route("/submit/suggestion/confirm", back_to_form),
     route("/submit/suggestion/confirm", suggestion_confirm, methods=["POST"],
           name="submit_suggestion_confirm"),
+    route("/submit/receipt", receipt, name="submit_receipt"),
     route("/verify", verify_form, name="verify"),
     route("/verify", verify_posted, methods=["POST"]),
     route("/staff/intake/new", hotline_form, name="hotline_new"),
     route("/staff/intake/new", hotline_register, methods=["POST"], stream=True,
           max_body=STREAM_CEILING),
+    route("/staff/intake/receipt", hotline_receipt, name="hotline_receipt"),
 ]
