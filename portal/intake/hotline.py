@@ -27,8 +27,7 @@ from moderation.intake.validation import (
     validate_suggestion,
     validate_tip,
 )
-from moderation.roles import Role
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.intake.config import intake_config
 from portal.intake.fields import (
     FORM_TOKEN,
@@ -74,7 +73,6 @@ def _token(request: Request) -> str:
     return issue_form_nonce(intake_config(request).keys, PURPOSE, request.app.state.clock)
 
 
-@require_roles(Role.moderator)
 def hotline_form(request: Request) -> Response:
     """The registration form."""
     return _page(request, _token(request), FormState())
@@ -87,7 +85,6 @@ def _new_batch(request: Request) -> UploadBatch:
     return UploadBatch(config.upload_dir, envelope, config.limits)
 
 
-@require_roles(Role.moderator)
 async def hotline_register(request: Request) -> Response:
     """Register the caller's submission and show the receipt to read back."""
     config = intake_config(request)
@@ -172,7 +169,6 @@ def _handover(request: Request, session: Session, token: str, *, created: bool) 
     return start(session, config.keys, nonce, browser_secret(request), request.app.state.clock)
 
 
-@require_roles(Role.moderator)
 def hotline_receipt(request: Request) -> Response:
     """The receipt to read back to the caller, shown once."""
     view = take_receipt(request)
