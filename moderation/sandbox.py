@@ -55,6 +55,7 @@ from moderation.errors import DomainError
 MB = 1024 * 1024
 T = TypeVar("T")
 _HEADER = struct.Struct(">Q")
+_START_SECONDS = 300  # importing the decoders on a loaded machine
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,17 @@ class _Zygote:
         theirs.close()
         self.control = ours
         self.lock = threading.Lock()
+        # Wait until the preloaded modules are imported, so that a call's time limit
+        # counts the call only, not the start of the zygote.
+        ours.settimeout(_START_SECONDS)
+        try:
+            ready = ours.recv(1)
+        except TimeoutError:
+            ready = b""
+        ours.settimeout(None)
+        if ready != b"R":
+            self.stop()
+            raise WorkerCrashed("the sandbox's zygote did not start")
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -156,6 +168,14 @@ def _get_zygote() -> _Zygote:
         return _zygote
 
 
+def _restart_zygote() -> None:
+    global _zygote
+    with _zygote_lock:
+        if _zygote is not None:
+            _zygote.stop()
+        _zygote = None
+
+
 def _recv_exact(conn: socket.socket, size: int) -> bytes:
     data = bytearray()
     while len(data) < size:
@@ -183,7 +203,11 @@ def run_limited(func: Callable[..., T], *args: Any, limits: Limits = Limits(),
     """Call `func(*args, **kwargs)` in a limited child process and return its result."""
     request = pickle.dumps((limits, func, args, kwargs))
     with _slots:
-        conn = _get_zygote().start_child()
+        try:
+            conn = _get_zygote().start_child()
+        except OSError:  # the zygote died (killed, out of memory): start a new one, once
+            _restart_zygote()
+            conn = _get_zygote().start_child()
         deadline = time.monotonic() + limits.seconds
         pid = 0
         try:
@@ -227,7 +251,9 @@ def _zygote_main(control_fd: int, modules: str) -> None:
     for name in filter(None, modules.split(",")):
         importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     control = socket.socket(fileno=control_fd)
+    control.sendall(b"R")
     while True:
         try:
             message, fds, _flags, _address = socket.recv_fds(control, 1, 1)

@@ -112,3 +112,14 @@ def test_file_size_limit(tmp_path: Path) -> None:
     assert run_limited(write_file, str(tmp_path / "ok"), 1000, limits=limits) == 1000
     with pytest.raises(OverBudget):
         run_limited(write_file, str(tmp_path / "big"), 4 * MB, limits=limits)
+
+
+def test_a_dead_zygote_is_replaced() -> None:
+    from moderation import sandbox
+
+    run_limited(add, 1, 1, limits=SMALL)
+    zygote = sandbox._get_zygote()
+    zygote.process.kill()
+    zygote.process.wait()
+    assert run_limited(add, 1, 2, limits=SMALL)[0] == 3
+    assert sandbox._get_zygote() is not zygote
