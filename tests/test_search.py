@@ -19,6 +19,7 @@ from moderation.intake.storage import data_key_of
 from moderation.intake.texts import SubmissionText, seal_submission_text
 from moderation.intake.validation import TipInput
 from moderation.queue import messages as m
+from moderation.queue import search
 from moderation.queue.blind import blind_document, blind_query, token_hash
 from moderation.queue.filters import QueueQuery
 from moderation.queue.listing import list_queue
@@ -157,3 +158,13 @@ def test_search_is_answered_by_the_index(db: Session) -> None:
             "EXPLAIN QUERY PLAN SELECT rowid FROM submission_fts "
             "WHERE submission_fts MATCH '\"abcdabcdabcdabcd\"'")))
         assert "VIRTUAL TABLE INDEX" in plan
+
+
+def test_many_matches_give_the_same_page_through_the_sort_index(
+        db: Session, moderator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    bribe = add_submission(db, BRIBE)
+    add_submission(db, OTHER)
+    few = found(db, moderator, "民警 索贿")
+    monkeypatch.setattr(search, "FEW_MATCHES", 0)  # every search now counts as "many"
+    assert found(db, moderator, "民警 索贿") == few == {bribe.reference}
+    assert found(db, moderator, "鲸鲨") == set()
