@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from moderation.ledger import messages as m
 from moderation.ledger.columns import COLUMNS
 from moderation.spreadsheet import TableBudget, TableRejected, read_table
-from tests.test_ledger_web_io import moderator_client, snapshot, upload  # noqa: F401
 from tests.test_ledger_web import zh
+from tests.test_ledger_web_io import moderator_client, snapshot, upload  # noqa: F401
 
 MEMORY_BUDGET = 64 * 1024 * 1024
 
