@@ -33,6 +33,7 @@ from moderation.intake.models import (
 from moderation.intake.ratelimit import Limit
 from moderation.intake.service import find_by_receipt
 from moderation.intake.storage import contact_of, display_name_of, open_stored
+from moderation.intake.texts import case_texts
 from moderation.roles import Role
 from moderation.units import Unit
 from portal.intake.config import RatePlan
@@ -114,8 +115,18 @@ def tip_confirmation(client: TestClient, files: list | None = None, **changes: A
 
 
 def send(client: TestClient, confirmation: Any, path: str = "/submit/tip/confirm") -> Any:
-    data = {**form_fields(confirmation, "form.confirm-actions"), "action": "send"}
-    return client.post(path, data=data)
+    """Press Send and follow the redirect to the receipt page, as a browser does."""
+    response = client.post(path, data=send_data(confirmation))
+    if response.status_code != 303:
+        return response
+    assert response.headers["location"] == "/submit/receipt"
+    assert response.headers["cache-control"] == "no-store"
+    return client.get(response.headers["location"])
+
+
+def send_data(confirmation: Any) -> dict[str, str]:
+    """The fields the confirmation page's Send button posts."""
+    return {**form_fields(confirmation, "form.confirm-actions"), "action": "send"}
 
 
 def receipt_of(response: Any) -> str:
@@ -193,7 +204,7 @@ def test_real_name_tip_with_three_files_is_confirmed_then_stored(
     assert submission.kind == SubmissionKind.tip
     assert not submission.anonymous
     assert submission.unit_concerned_id == unit.id
-    assert "012345" in submission.people_concerned
+    assert "012345" in case_texts(keys, submission).people_concerned
     assert contact_of(keys, submission).phone == PHONE
     rows_ = list(db.exec(select(SubmissionFile).order_by(SubmissionFile.id)))
     assert [display_name_of(keys, submission, r) for r in rows_] == [
@@ -214,16 +225,18 @@ def test_real_name_tip_with_three_files_is_confirmed_then_stored(
         assert secret.encode() not in blob
 
 
-def test_same_form_sent_twice_gives_one_submission_and_the_same_receipt(
+def test_same_form_sent_twice_gives_one_submission_and_no_second_receipt(
         client: TestClient, db: Session, settings: Any) -> None:
     form = client.get("/submit/tip")
     confirmation = post_form(client, "/submit/tip", {"content": CONTENT},
                              three_files()[2:], form=form)
     first = receipt_of(send(client, confirmation))
-    assert receipt_of(send(client, confirmation)) == first  # double click / reload
-    # Back to the form page and the whole form sent again: still the same receipt.
+    resent = send(client, confirmation)  # Back, then Send again: stored once, code not shown
+    assert resent.status_code == 409
+    assert first not in resent.text
+    # Back to the form page and the whole form sent again: still one submission.
     again = post_form(client, "/submit/tip", {"content": CONTENT}, three_files()[2:], form=form)
-    assert receipt_of(send(client, again)) == first
+    assert send(client, again).status_code == 409
     assert submissions(db) == 1
     assert db.exec(select(func.count()).select_from(SubmissionFile)).one() == 1
     assert len(stored_files(settings.upload_dir)) == 1
@@ -279,7 +292,8 @@ def test_change_brings_the_form_back_with_text_and_files(
         assert TEXT_MARKER.encode() in reader.read()
 
 
-def test_change_without_new_files_keeps_the_draft_key(client: TestClient, db: Session) -> None:
+def test_change_without_new_files_keeps_the_draft_key(client: TestClient, db: Session,
+                                                      keys: IntakeKeys) -> None:
     confirmation = tip_confirmation(client, three_files()[2:])
     data = {**form_fields(confirmation, "form.confirm-actions"), "action": "change"}
     form = client.post("/submit/tip/confirm", data=data)
@@ -289,7 +303,7 @@ def test_change_without_new_files_keeps_the_draft_key(client: TestClient, db: Se
     assert [td.get_text(strip=True) for td in
             page(edited).select("table.confirm-files td.file-name")] == ["notes.txt"]
     receipt_of(send(client, edited))
-    assert db.exec(select(Submission)).one().content.endswith("补充")
+    assert case_texts(keys, db.exec(select(Submission)).one()).content.endswith("补充")
 
 
 def test_invalid_input_comes_back_filled_in_and_stores_nothing(
@@ -416,7 +430,9 @@ def test_moderator_registers_a_phone_tip_and_reads_the_receipt(
     fields = {**fields_of(form), "kind": "tip", "channel": "phone", "content": CONTENT,
               "unit_concerned_id": str(unit.id), "identity": "real_name",
               "contact_name": NAME, "contact_phone": PHONE}
-    response = client.post("/staff/intake/new", data=fields, files=three_files()[2:])
+    posted = client.post("/staff/intake/new", data=fields, files=three_files()[2:])
+    assert posted.status_code == 303
+    response = client.get(posted.headers["location"])
     code = receipt_of(response)
     assert response.headers["cache-control"] == "no-store"
     submission = find_by_receipt(db, keys, code.replace("-", " "))  # read out, typed back
@@ -426,9 +442,10 @@ def test_moderator_registers_a_phone_tip_and_reads_the_receipt(
     assert contact_of(keys, submission).name == NAME
     events = list(db.exec(select(AuditEvent).where(AuditEvent.action == "submission.register")))
     assert len(events) == 1
-    # The same registration posted twice creates nothing new.
+    # The same registration posted again creates nothing new and shows no code.
     again = client.post("/staff/intake/new", data=fields, files=three_files()[2:])
-    assert receipt_of(again) == code
+    assert again.status_code == 409
+    assert code not in again.text
     assert submissions(db) == 1
 
 
