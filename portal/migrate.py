@@ -45,7 +45,7 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None = None) -> None:
     """Migrate the database behind `engine` to `revision`.
 
-    `keys` let a migration convert stored data (0003 seals the texts of existing
+    `keys` let a migration convert stored data (0004 seals the texts of existing
     submissions); an empty database needs none.
     """
     with engine.begin() as connection:

@@ -1,5 +1,5 @@
 """A database filled before texts were sealed (revision 0002) upgrades and keeps working:
-migration 0003 seals every citizen text with its submission's key, rewrites the search
+migration 0004 seals every citizen text with its submission's key, rewrites the search
 index as blind hashes, drops the texts of erased submissions, and leaves no plaintext in
 the database bytes (SQLite file and WAL; PostgreSQL dump)."""
 

@@ -38,6 +38,7 @@ class IntakeKeys:
     form_nonce: bytes  # itsdangerous secret for the signed form nonces
     proof: bytes  # HMAC of proof-of-submission statements
     ratelimit: bytes  # root of the daily rate-limit keys
+    handover: bytes  # HMAC(nonce, browser) -> the token that shows a receipt once
     master: bytes  # wraps the per-submission data keys
     search: bytes  # HMAC of search tokens (the blind index), derived from the master key
 
@@ -54,6 +55,7 @@ class IntakeKeys:
             form_nonce=hkdf(root, "intake/form-nonce"),
             proof=hkdf(root, "intake/proof"),
             ratelimit=hkdf(root, "intake/ratelimit"),
+            handover=hkdf(root, "intake/receipt-handover"),
             master=master,
             search=hkdf(master, "intake/search-index"),
         )

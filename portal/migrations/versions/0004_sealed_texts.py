@@ -10,8 +10,8 @@ FTS5 table is rebuilt with `detail=none` (the index keeps no positions), and
 `secure_delete` zeroes the pages that held plaintext. On PostgreSQL the old values stay
 in dead tuples until `VACUUM FULL` (see README).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from collections.abc import Sequence
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -66,7 +66,7 @@ def _keys():  # type: ignore[no-untyped-def]
     keys = context.config.attributes.get("intake_keys")
     if keys is None:
         raise RuntimeError(
-            "migration 0003 encrypts the texts of existing submissions and needs the "
+            "migration 0004 encrypts the texts of existing submissions and needs the "
             "intake keys: run `portal init` with the portal's SECRET_KEY/ENCRYPTION_KEY")
     return keys
 
