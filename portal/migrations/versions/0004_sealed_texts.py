@@ -144,10 +144,14 @@ def upgrade() -> None:
     if sqlite:
         for statement in _fts_create("none"):
             op.execute(statement)
+    # Similar-case hints read the newest submissions of one unit without the texts.
+    op.create_index("ix_submission_unit_received", "submission",
+                    ["unit_concerned_id", "received_at"])
 
 
 def downgrade() -> None:
     # The schema only: sealed texts are not decrypted back into plaintext columns.
+    op.drop_index("ix_submission_unit_received", table_name="submission")
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
