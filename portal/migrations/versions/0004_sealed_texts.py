@@ -66,7 +66,7 @@ def _keys():  # type: ignore[no-untyped-def]
     keys = context.config.attributes.get("intake_keys")
     if keys is None:
         raise RuntimeError(
-            "migration 0004 encrypts the texts of existing submissions and needs the "
+            "migration 0003 encrypts the texts of existing submissions and needs the "
             "intake keys: run `portal init` with the portal's SECRET_KEY/ENCRYPTION_KEY")
     return keys
 
@@ -144,14 +144,10 @@ def upgrade() -> None:
     if sqlite:
         for statement in _fts_create("none"):
             op.execute(statement)
-    # Similar-case hints read the newest submissions of one unit without the texts.
-    op.create_index("ix_submission_unit_received", "submission",
-                    ["unit_concerned_id", "received_at"])
 
 
 def downgrade() -> None:
     # The schema only: sealed texts are not decrypted back into plaintext columns.
-    op.drop_index("ix_submission_unit_received", table_name="submission")
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
