@@ -109,6 +109,9 @@ class Submission(SQLModel, table=True):
         Index("ix_submission_state_decision_due", "state", "decision_due_on"),
         # The queue's overdue tab and counters (moderation.queue.filters.overdue_clause).
         Index("ix_submission_state_handling_due", "state", "handling_due_on"),
+        # Similar-case hints: the newest submissions about one unit
+        # (moderation.queue.similar), without reading every row of the unit.
+        Index("ix_submission_unit_received", "unit_concerned_id", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
