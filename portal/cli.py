@@ -44,7 +44,7 @@ def _engine(settings: Settings | None = None) -> Iterator[Engine]:
 def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings()
     with _engine(settings) as engine:
-        upgrade(engine)
+        upgrade(engine, settings=settings)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     print("database migrated to head")
     return 0
@@ -68,8 +68,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from portal.demo import load_demo
 
-    with _engine() as engine:
-        upgrade(engine)
+    settings = _settings()
+    with _engine(settings) as engine:
+        upgrade(engine, settings=settings)
         with Session(engine) as session:
             summary = load_demo(session, clock=system_clock)
             session.commit()

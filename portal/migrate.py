@@ -41,11 +41,18 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind `engine` to `revision`."""
+def upgrade(engine: Engine, revision: str = "head", *, settings: object = None) -> None:
+    """Migrate the database behind `engine` to `revision`.
+
+    With the portal's `settings`, data migrations that need its keys can run (0003 seals
+    TOTP secrets left in plaintext); without them such a migration stops with a message."""
     with engine.begin() as connection:
         config = alembic_config(str(engine.url))
         config.attributes["connection"] = connection
+        if settings is not None:
+            from portal.accounts.totp import sealing_key
+
+            config.attributes["totp_sealing_key"] = sealing_key(settings)
         command.upgrade(config, revision)
 
 
