@@ -42,15 +42,6 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = utc_field(index=True)
 
 
-class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins per key (a keyed hash of an account name or a client address)."""
-
-    key: str = Field(primary_key=True, max_length=64)
-    failures: int = Field(default=0)
-    window_start: datetime = utc_field()
-    blocked_until: datetime | None = utc_field(nullable=True, index=True)
-
-
 class RolePolicy(SQLModel, table=True):
     """Per-role security policy set by an admin."""
 
