@@ -29,6 +29,7 @@ from portal.accounts.sessions import (
     start_session,
 )
 from portal.errors import error_page
+from portal.locale_context import gettext as _
 from portal.locale_context import lazy_gettext as N_
 from portal.locale_context import ngettext
 from portal.templating import render
@@ -41,6 +42,8 @@ HOME = "/staff/"
 LOGIN_FAILED = N_("Wrong user name or password.")
 CODE_FAILED = N_("That code is not valid. Enter the current code from your app.")
 USERNAME_MAX = 64
+NEXT_STEP = N_("If this is your account, sign in from a browser where you have signed in "
+               "before, or ask an administrator to lift the block.")
 
 
 def throttled(request: Request, wait_seconds: int) -> Response:
@@ -49,6 +52,7 @@ def throttled(request: Request, wait_seconds: int) -> Response:
     detail = ngettext("Too many failed sign-in attempts. Please wait %(num)s minute and try "
                       "again.", "Too many failed sign-in attempts. Please wait %(num)s minutes "
                       "and try again.", minutes)
+    detail = f"{detail} {_(NEXT_STEP)}"
     return error_page(request, 429, detail=detail, headers={"Retry-After": str(wait_seconds)})
 
 
