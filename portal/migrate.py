@@ -44,7 +44,7 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(engine: Engine, revision: str = "head", *, settings: object = None) -> None:
     """Migrate the database behind `engine` to `revision`.
 
-    With the portal's `settings`, data migrations that need its keys can run (0003 seals
+    With the portal's `settings`, data migrations that need its keys can run (0004 seals
     TOTP secrets left in plaintext); without them such a migration stops with a message."""
     with engine.begin() as connection:
         config = alembic_config(str(engine.url))

@@ -6,8 +6,8 @@ store a sealed secret on PostgreSQL, and any secret enrolled before it is still 
 plaintext, which the portal no longer reads (those staff could not sign in with TOTP).
 This widens the column where it is still narrow and seals every plaintext secret.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,7 +24,7 @@ SEALED_PREFIX = "v1."
 NARROW = "totp_secret VARCHAR(64)"
 WIDE = "totp_secret VARCHAR(128)"
 NEEDS_KEY = (
-    "migration 0003 must seal {count} TOTP secret(s) stored in plaintext and needs the "
+    "migration 0004 must seal {count} TOTP secret(s) stored in plaintext and needs the "
     "portal's keys: run `portal init` with the portal's SECRET_KEY (and ENCRYPTION_KEY, "
     "if set)."
 )
@@ -48,32 +48,33 @@ def _widen_sqlite(bind: sa.engine.Connection) -> None:
     bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
-def _seal_plaintext(bind: sa.engine.Connection) -> None:
+def _plaintext(bind: sa.engine.Connection) -> tuple[sa.TableClause, list[sa.Row]]:
     staff = sa.table("staffuser", sa.column("id", sa.Integer),
                      sa.column("totp_secret", sa.String))
     plain = bind.execute(sa.select(staff.c.id, staff.c.totp_secret).where(
         staff.c.totp_secret.is_not(None),
         sa.not_(staff.c.totp_secret.startswith(SEALED_PREFIX, autoescape=True)))).all()
-    if not plain:
-        return
-    key = context.config.attributes.get("totp_sealing_key")
-    if key is None:
-        raise RuntimeError(NEEDS_KEY.format(count=len(plain)))
-    from portal.accounts.totp import seal
-
-    for user_id, secret in plain:
-        bind.execute(staff.update().where(staff.c.id == user_id)
-                     .values(totp_secret=seal(key, secret)))
+    return staff, list(plain)
 
 
 def upgrade() -> None:
     bind = op.get_bind()
+    # First, before changing anything: without the keys, stop with a clear message.
+    staff, plain = _plaintext(bind)
+    key = context.config.attributes.get("totp_sealing_key")
+    if plain and key is None:
+        raise RuntimeError(NEEDS_KEY.format(count=len(plain)))
     if bind.dialect.name == "sqlite":
         _widen_sqlite(bind)
     else:
         op.alter_column("staffuser", "totp_secret", type_=sa.String(length=128),
                         existing_type=sa.String(length=64), existing_nullable=True)
-    _seal_plaintext(bind)
+    if plain:
+        from portal.accounts.totp import seal
+
+        for user_id, secret in plain:
+            bind.execute(staff.update().where(staff.c.id == user_id)
+                         .values(totp_secret=seal(key, secret)))
 
 
 def downgrade() -> None:
