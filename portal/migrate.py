@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import portal.models  # noqa: F401  (registers every table)
+from moderation.intake.keys import IntakeKeys
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,19 +42,28 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head", *, settings: object = None) -> None:
+def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None = None,
+            settings: object = None) -> None:
     """Migrate the database behind `engine` to `revision`.
 
-    With the portal's `settings`, data migrations that need its keys can run (0004 seals
-    TOTP secrets left in plaintext); without them such a migration stops with a message."""
+    `keys` and `settings` let a migration convert stored data (0004 seals the texts of
+    existing submissions, 0005 seals TOTP secrets left in plaintext); an empty database
+    needs neither, and a migration that needs them stops with a message without them.
+    """
     with engine.begin() as connection:
         config = alembic_config(str(engine.url))
         config.attributes["connection"] = connection
+        config.attributes["intake_keys"] = keys
         if settings is not None:
             from portal.accounts.totp import sealing_key
 
             config.attributes["totp_sealing_key"] = sealing_key(settings)
         command.upgrade(config, revision)
+    if engine.dialect.name == "sqlite":
+        # Old page images (say, plaintext a migration has just sealed) stay in the WAL
+        # until a checkpoint; copy them home and empty the WAL file.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_drift(engine: Engine) -> list[object]:

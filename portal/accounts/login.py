@@ -26,6 +26,7 @@ from portal.accounts.sessions import (
     end_session,
     load_session,
     pending_totp_user_id,
+    session_data_after_sign_in,
     start_session,
 )
 from portal.errors import error_page
@@ -162,7 +163,8 @@ def _signed_in(request: Request, db: Session, response: Response, user: StaffUse
     """A full sign-in: its counter cleared, a fresh session, this browser remembered."""
     throttle.clear(request, db, attempt)
     # Crossing an authentication boundary: a new session identifier.
-    start_session(request, db, response, user)
+    start_session(request, db, response, user,
+                  data=session_data_after_sign_in(request.app.state.clock()))
     devices.remember(request, response, user.id)  # type: ignore[arg-type]
     # Who signed in and when; never the client address (no PII beyond the account).
     record(db, actor_of(user), "account.sign_in", "staffuser", user.id,
