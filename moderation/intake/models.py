@@ -273,11 +273,3 @@ class ClockPolicy(SQLModel, table=True):
     extension_days: int = Field(default=30)
     max_extensions: int = Field(default=1)
     review_window_days: int = Field(default=30)
-
-
-class RateCounter(SQLModel, table=True):
-    """An expiring counter keyed by a keyed hash of (scope, client, window); no address."""
-
-    key: str = Field(max_length=64, primary_key=True)
-    count: int = Field(default=0)
-    expires_at: datetime = utc_field(index=True)

@@ -14,8 +14,8 @@ from moderation.intake.cleaning import WorkerLimits
 from moderation.intake.files import UploadLimits
 from moderation.intake.keys import IntakeKeys, hkdf
 from moderation.intake.models import CONTENT_MAX
-from moderation.intake.ratelimit import Limit, purge_expired
 from moderation.intake.storage import clean_leftovers
+from moderation.ratelimit import Limit, purge_expired
 from portal.settings import Settings
 from portal.streaming_form import StreamLimits
 

@@ -16,9 +16,9 @@ from moderation.intake import messages as m
 from moderation.intake.deadlines import rules_for
 from moderation.intake.files import StoredUpload
 from moderation.intake.models import Category, Channel, MetadataStatus, SubmissionKind
-from moderation.intake.ratelimit import Decision
 from moderation.intake.service import IntakePolicy
 from moderation.intake.validation import TextRules
+from moderation.ratelimit import Decision
 from moderation.units import unit_tree
 from portal.errors import error_page
 from portal.intake.config import IntakeConfig, intake_config
