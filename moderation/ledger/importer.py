@@ -22,8 +22,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
+from moderation import sandbox
 from moderation.clock import Clock, system_clock
 from moderation.errors import DomainError, StaleVersion, ValidationFailed
+from moderation.intake.cleaning import WorkerLimits
 from moderation.ledger import messages as m
 from moderation.ledger.columns import (
     COLUMNS,
@@ -72,6 +74,8 @@ class ImportSummary:
 
 # ---------------------------------------------------------------- reading files
 
+sandbox.preload(["moderation.spreadsheet", "openpyxl"])  # imports read in the sandbox
+
 REJECTIONS = {"bad_file": m.BAD_FILE, "hostile": m.HOSTILE_FILE, "too_big": m.FILE_TOO_BIG,
               "empty": m.EMPTY_FILE}
 
@@ -79,13 +83,21 @@ REJECTIONS = {"bad_file": m.BAD_FILE, "hostile": m.HOSTILE_FILE, "too_big": m.FI
 def read_file(data: bytes, filename: str) -> list[dict[str, str]]:
     """Rows of a CSV or XLSX file (told apart by content), keyed by the header.
 
-    The file is read within the spreadsheet budget (see moderation.spreadsheet); a hostile
-    or oversized file raises ImportFailed like any other unreadable file.
+    The file is read within the spreadsheet budget (see moderation.spreadsheet), in the
+    worker sandbox with the evidence cleaners' memory and time limits; a hostile or
+    oversized file raises ImportFailed like any other unreadable file.
     """
+    worker = WorkerLimits()
     try:
-        table = read_table(data, filename, TableBudget(max_rows=MAX_ROWS + 1))
+        table = sandbox.run_limited(
+            read_table, data, filename, TableBudget(max_rows=MAX_ROWS + 1),
+            limits=sandbox.Limits(memory_bytes=worker.memory_bytes, seconds=worker.seconds))
     except TableRejected as refused:
         raise ImportFailed([RowError(1, "", REJECTIONS[refused.reason])]) from None
+    except (sandbox.OverBudget, sandbox.TimedOut):
+        raise ImportFailed([RowError(1, "", m.FILE_TOO_BIG)]) from None
+    except (sandbox.WorkerCrashed, sandbox.WorkerFailed):
+        raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
     is_csv = not (data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"))
     return _keyed(table, restore_text=is_csv)
 
