@@ -13,6 +13,7 @@ from portal.intake.citizen import (
     tip_post,
 )
 from portal.intake.hotline import hotline_form, hotline_register
+from portal.intake.receipt_sheet import DOWNLOAD_PATH, download_receipt
 from portal.intake.verify import verify_form, verify_posted
 from portal.routing import route
 
@@ -32,6 +33,7 @@ routes = [
     route("/submit/suggestion/confirm", back_to_form),
     route("/submit/suggestion/confirm", suggestion_confirm, methods=["POST"],
           name="submit_suggestion_confirm"),
+    route(DOWNLOAD_PATH, download_receipt, methods=["POST"], name="receipt_download"),
     route("/verify", verify_form, name="verify"),
     route("/verify", verify_posted, methods=["POST"]),
     route("/staff/intake/new", hotline_form, name="hotline_new"),

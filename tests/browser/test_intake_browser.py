@@ -79,7 +79,7 @@ def test_citizen_sends_a_tip_with_three_files(
         page.click("button[name=action][value=send]")
 
     code = page.locator("#receipt-code").inner_text().replace("\n", "")
-    assert re.fullmatch(r"\d{4}(-\d{4}){7}", code), code
+    assert re.fullmatch(r"\d{5}(-\d{5}){4}", code), code
     assert page.locator(".receipt-tools").is_visible() is javascript
     no_violations(page, javascript)
     proof = page.locator("#proof-text").input_value()
