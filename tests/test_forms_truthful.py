@@ -7,23 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from moderation.intake.models import Category, SubmissionKind
+from moderation.intake.models import Category
 from tests.conftest import page
-from tests.test_intake_web import CONTENT, NO_FILE, fields_of
+from tests.test_intake_web import (
+    CONTENT,
+    NO_FILE,
+    fields_of,
+    topic,  # noqa: F401 - fixture
+)
 
 MARKERS = {"zh-CN": ("（选填）", "（必填）"), "en": ("(optional)", "(required)")}
-
-
-@pytest.fixture
-def topic(db: Session) -> Category:
-    row = Category(code="sugg-t", name={"zh_CN": "办事效率", "en": "Efficiency"},
-                   kind=SubmissionKind.suggestion)
-    db.add(row)
-    db.commit()
-    return row
 
 
 def marked(doc: Any, marker: str) -> set[str]:
@@ -41,8 +37,9 @@ def marked(doc: Any, marker: str) -> set[str]:
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 @pytest.mark.parametrize("path", ["/submit/tip", "/submit/suggestion"])
-def test_required_fields_are_marked_in_both_languages(client: TestClient, topic: Category,
-                                                      path: str, language: str) -> None:
+@pytest.mark.usefixtures("topic")
+def test_required_fields_are_marked_in_both_languages(client: TestClient, path: str,
+                                                      language: str) -> None:
     optional, required = MARKERS[language]
     doc = page(client.get(path, headers={"Accept-Language": language}))
     assert "content" in marked(doc, required)
@@ -57,20 +54,22 @@ def test_required_fields_are_marked_in_both_languages(client: TestClient, topic:
 
 
 @pytest.mark.parametrize("path", ["/submit/tip", "/submit/suggestion"])
-def test_every_field_marked_optional_can_be_left_empty(client: TestClient, topic: Category,
+@pytest.mark.usefixtures("topic")
+def test_every_field_marked_optional_can_be_left_empty(client: TestClient, db: Session,
                                                        path: str) -> None:
+    category = db.exec(select(Category)).one()
     form = client.get(path, headers={"Accept-Language": "en"})
     optional = marked(page(form), "(optional)")
     assert optional  # the form does mark some fields optional
-    data = {**fields_of(form), "content": CONTENT, "category_id": str(topic.id)}
+    data = {**fields_of(form), "content": CONTENT, "category_id": str(category.id)}
     data.update({name: "" for name in optional - {"evidence"}})  # files: none sent
     response = client.post(path, data=data, files=NO_FILE)
     assert response.status_code == 200, response.text[:1500]
     assert page(response).select_one("form.confirm-actions") is not None
 
 
-def test_error_summary_names_fields_by_label_and_links_to_them(client: TestClient,
-                                                              topic: Category) -> None:
+@pytest.mark.usefixtures("topic")
+def test_error_summary_names_fields_by_label_and_links_to_them(client: TestClient) -> None:
     client.headers["Accept-Language"] = "en"
     form = client.get("/submit/suggestion")
     data = {**fields_of(form), "content": "", "category_id": "", "identity": "real_name",
@@ -91,8 +90,9 @@ def test_error_summary_names_fields_by_label_and_links_to_them(client: TestClien
 
 
 @pytest.mark.parametrize(("language", "word"), [("en", "report"), ("zh-CN", "举报")])
-def test_suggestion_form_never_speaks_of_tips(client: TestClient, topic: Category,
-                                              language: str, word: str) -> None:
+@pytest.mark.usefixtures("topic")
+def test_suggestion_form_never_speaks_of_tips(client: TestClient, language: str,
+                                              word: str) -> None:
     doc = page(client.get("/submit/suggestion", headers={"Accept-Language": language}))
     text = doc.select_one("form.intake-form").get_text(" ", strip=True)
     assert word not in text.lower()
