@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from moderation.clock import FixedClock
 from moderation.intake.keys import IntakeKeys
-from portal.demo import load_demo
 from portal.settings import Settings
 from tests.test_followup import make_case
 
@@ -20,8 +19,6 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 def test_citizen_finds_the_way_back_without_javascript(
         live_server, nojs_page, db: Session, settings: Settings, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
-    load_demo(db, clock)
-    db.commit()
     keys = IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
     case = make_case(db, keys, clock)
     page = nojs_page
