@@ -39,6 +39,7 @@ from moderation.intake.models import (
     ReviewRequest,
     Submission,
 )
+from moderation.intake.texts import case_texts
 from moderation.sqltypes import LocalizedText
 
 
@@ -102,6 +103,7 @@ def case_history(session: Session, keys: IntakeKeys, submission: Submission) -> 
     """Every step of the case the citizen may see, oldest first."""
     assert submission.id is not None
     messages = citizen_timeline(session, keys, submission)
+    texts = case_texts(keys, submission)  # the citizen's own words are sealed
     by_id = {entry.id: entry for entry in messages}
     steps = [Step(StepKind.received, submission.received_at, from_citizen=True)]
     steps[0].order = (hour_of(submission.received_at), _RECEIVED)
@@ -139,15 +141,15 @@ def case_history(session: Session, keys: IntakeKeys, submission: Submission) -> 
     marks = _sequence_marks(session, submission.id)
     for n, request in enumerate(session.exec(select(ReviewRequest).where(
             ReviewRequest.submission_id == submission.id).order_by(col(ReviewRequest.id)))):
-        step = Step(StepKind.review_requested, request.created_at, body=request.reason,
-                    from_citizen=True)
+        step = Step(StepKind.review_requested, request.created_at,
+                    body=texts.review_reason(request), from_citizen=True)
         step.order = _citizen_order(marks, MessageKind.review_request, n, conclusions,
                                     request.created_at, 2)
         steps.append(step)
     for n, rated in enumerate(session.exec(select(CaseRating).where(
             CaseRating.submission_id == submission.id).order_by(col(CaseRating.id)))):
-        step = Step(StepKind.rated, rated.created_at, body=rated.comment, from_citizen=True,
-                    rating=rated.rating)
+        step = Step(StepKind.rated, rated.created_at, body=texts.rating_comment(rated),
+                    from_citizen=True, rating=rated.rating)
         step.order = _citizen_order(marks, MessageKind.rating, n, conclusions,
                                     rated.created_at, 1)
         steps.append(step)

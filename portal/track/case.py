@@ -25,6 +25,7 @@ from moderation.intake.files import UploadBatch
 from moderation.intake.followup import FollowupRefused
 from moderation.intake.models import Rating, Submission, SubmissionKind, SubmissionState
 from moderation.intake.public_status import main_case, public_view
+from moderation.intake.texts import case_texts
 from moderation.ledger.cases import items_for_submission
 from portal.locale_context import lazy_gettext as N_
 from portal.streaming_form import FormRejected
@@ -92,6 +93,7 @@ def _case_context(request: Request, db: Session, submission: Submission,
     rules = clock_rules(db)
     main = main_case(db, submission)
     history = case_history(db, keys, submission)
+    texts = case_texts(keys, submission)
     done = request.query_params.get("done", "")
     current = main or submission
     return {
@@ -103,11 +105,12 @@ def _case_context(request: Request, db: Session, submission: Submission,
         "deadlines": _deadlines(db, current, settings.timezone,
                                 local_day(now, settings.timezone)),
         "history": [(step, step_words(step)) for step in history],
-        "sent": what_was_sent(db, submission),
+        "sent": what_was_sent(db, texts, submission),
         "open_questions": [s for s in history if s.kind == StepKind.question
                            and not s.answered],
         "submitted_files": followup.submitted_files(db, keys, submission),
         "rating": followup.current_rating(db, submission),
+        "texts": texts,
         "can_rate": followup.can_rate(db, submission),
         "review": followup.current_review(db, submission),
         "can_review": followup.can_request_review(db, submission, now, rules,
@@ -218,6 +221,7 @@ def _save_message(request: Request, submission_id: int, form_name: str,
                   batch: UploadBatch | None) -> Response:
     values = _text_values(fields, "body")
     clock = request.app.state.clock
+    keys = intake_keys(request)
     try:
         with db_session(request) as db:
             submission = db.get(Submission, submission_id)
@@ -225,11 +229,11 @@ def _save_message(request: Request, submission_id: int, form_name: str,
                 raise NotFound("case gone")
             try:
                 if question_id is None:
-                    followup.add_message(db, submission, values["body"], uploads=batch,
-                                         clock=clock)
+                    followup.add_message(db, submission, values["body"], keys=keys,
+                                         uploads=batch, clock=clock)
                 else:
                     followup.answer_question(db, submission, question_id, values["body"],
-                                             uploads=batch, clock=clock)
+                                             keys=keys, uploads=batch, clock=clock)
             except ValidationFailed as exc:
                 db.rollback()
                 return _render_case(request, db, submission,
@@ -259,7 +263,7 @@ async def post_rating(request: Request) -> Response:
 def _rate(request: Request, values: dict[str, str]) -> Response:
     def rate(db: Session, submission: Submission) -> None:
         followup.rate(db, submission, values["rating"] or None, values["comment"],
-                      clock=request.app.state.clock)
+                      keys=intake_keys(request), clock=request.app.state.clock)
 
     return _citizen_action(request, "rating", "rating", values, rate)
 
@@ -273,7 +277,7 @@ async def post_review(request: Request) -> Response:
 
 def _review(request: Request, values: dict[str, str]) -> Response:
     def request_review(db: Session, submission: Submission) -> None:
-        followup.request_review(db, submission, values["reason"],
+        followup.request_review(db, submission, values["reason"], keys=intake_keys(request),
                                 clock=request.app.state.clock, rules=clock_rules(db),
                                 tz=settings_of(request).timezone)
 

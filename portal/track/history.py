@@ -16,6 +16,7 @@ from moderation.intake.models import (
     Submission,
     SubmissionKind,
 )
+from moderation.intake.texts import CaseTexts
 from moderation.units import Unit
 from portal.locale_context import lazy_gettext as N_
 
@@ -86,13 +87,14 @@ def step_words(step: Step) -> dict[str, Any]:
             "outcome": OUTCOMES[step.outcome] if step.outcome else ""}
 
 
-def what_was_sent(db: Session, submission: Submission) -> dict[str, Any]:
-    """The citizen's own words and choices, as they sent them."""
+def what_was_sent(db: Session, texts: CaseTexts, submission: Submission) -> dict[str, Any]:
+    """The citizen's own words (read through the sealed-text accessor) and choices."""
     unit = db.get(Unit, submission.unit_concerned_id) if submission.unit_concerned_id \
         else None
     category = db.get(Category, submission.category_id) \
         if submission.category_id and submission.kind == SubmissionKind.suggestion else None
-    return {"content": submission.content, "people": submission.people_concerned,
-            "when": submission.happened_when, "where": submission.happened_where,
+    return {"content": texts.content, "people": texts.people_concerned,
+            "when": texts.happened_when, "where": texts.happened_where,
+            "erased": texts.erased,
             "unit": unit.name if unit else None,
             "category": category.name if category else None}
