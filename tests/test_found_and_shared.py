@@ -16,7 +16,9 @@ from portal.demo import load_demo
 from portal.seo import NOT_INDEXED
 from tests.conftest import BASE_URL, page
 
-SKIP = ("/static/", "/media/", "/lang/", "/feed.atom", "/sitemap.xml", "/robots.txt", "/staff")
+# Files, feeds, switches (language, elder mode) and the staff area are not pages to walk.
+SKIP = ("/static/", "/media/", "/lang/", "/view/", "/feed.atom", "/sitemap.xml", "/robots.txt",
+        "/staff")
 
 
 @pytest.fixture

@@ -52,19 +52,19 @@ def take_case_through_every_step(db: Session, keys: IntakeKeys, clock: FixedCloc
     db.commit()
     question = followup.open_questions(db, sub.id)[0]
     clock.advance(minutes=40)  # 05:50, stored as 05:00: before the question by the clock
-    followup.answer_question(db, sub, question.id, ANSWER, clock=clock)  # type: ignore[arg-type]
+    followup.answer_question(db, sub, question.id, ANSWER, keys=keys, clock=clock)  # type: ignore[arg-type]
     db.commit()
     clock.advance(minutes=5)
     sub = handling.conclude(db, handler, sub.id, sub.version, outcome="substantiated",
                             finding=INTERNAL, public_reply=REPLY, clock=clock)
     db.commit()
     clock.advance(days=2)
-    followup.request_review(db, sub, "证据不全。", clock=clock)
+    followup.request_review(db, sub, "证据不全。", keys=keys, clock=clock)
     db.commit()
     clock.advance(days=1)
     sub = review.uphold(db, mod, sub.id, sub.version, UPHOLD, clock=clock)
     db.commit()
-    followup.rate(db, sub, Rating.mostly, clock=clock)
+    followup.rate(db, sub, Rating.mostly, keys=keys, clock=clock)
     db.commit()
     return result.receipt, sub.id
 
