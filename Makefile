@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean messages migration-reset
+.PHONY: run test lint bench clean messages migrations-freeze
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,13 +51,7 @@ messages: $(TEST_STAMP)
 		fi; \
 	done
 
-# Pre-release only: regenerate the single initial migration from the models.
-migration-reset: $(TEST_STAMP)
-	rm -f portal/migrations/versions/0001_initial_schema.py
-	# Hand-written later migrations (0002_search_index, ...) step aside while 0001 is made.
-	held=$$(mktemp -d); \
-	for f in portal/migrations/versions/0*.py; do [ -e "$$f" ] && mv "$$f" "$$held/"; done; \
-	$(BIN)/python -c "from alembic import command; from portal.migrate import alembic_config; import tempfile, os; d = tempfile.mkdtemp(); command.revision(alembic_config('sqlite:///' + os.path.join(d, 'gen.sqlite3')), message='initial schema', autogenerate=True, rev_id='0001')"; \
-	status=$$?; for f in "$$held"/*.py; do [ -e "$$f" ] && mv "$$f" portal/migrations/versions/; done; \
-	exit $$status
-	$(BIN)/ruff check --fix --quiet portal/migrations || true
+# Released migrations are history (never edited, never regenerated): list a new migration
+# file in portal/migrations/released.sha256, which tests/test_migration_history.py checks.
+migrations-freeze: $(TEST_STAMP)
+	$(BIN)/python -m portal.migration_manifest

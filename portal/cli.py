@@ -45,7 +45,7 @@ def _engine(settings: Settings | None = None) -> Iterator[Engine]:
 def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings()
     with _engine(settings) as engine:
-        upgrade(engine, keys=_intake_keys(settings))
+        upgrade(engine, keys=_intake_keys(settings), settings=settings)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     print("database migrated to head")
     return 0
@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _intake_keys(settings: Settings) -> IntakeKeys:
-    """The keys migrations need to convert stored submissions (see migration 0003)."""
+    """The keys migrations need to convert stored submissions (see migration 0004)."""
     return IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
 
 
@@ -76,7 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = _settings()
     with _engine(settings) as engine:
-        upgrade(engine, keys=_intake_keys(settings))
+        upgrade(engine, keys=_intake_keys(settings), settings=settings)
         with Session(engine) as session:
             summary = load_demo(session, clock=system_clock)
             session.commit()

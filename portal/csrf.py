@@ -22,6 +22,10 @@ from portal.middleware.locale import read_cookie
 CSRF_COOKIE = "csrf"
 CSRF_FIELD = "csrf_token"
 TOKEN_MAX_AGE = 8 * 3600
+COOKIE_BYTES = 32
+# The length of every cookie the portal issues (token_urlsafe(32)); a shorter one was not
+# made here (a planted or guessable value) and is refused.
+COOKIE_LENGTH = len(secrets.token_urlsafe(COOKIE_BYTES))
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -46,8 +50,8 @@ def csrf_token(request: Request) -> str:
     """A signed token for a form on this page; sets the cookie it is bound to if needed."""
     state = request.scope.setdefault("state", {})
     cookie = state.get("csrf_cookie") or read_cookie(request.headers, CSRF_COOKIE)
-    if not cookie or len(cookie) < 32:
-        cookie = secrets.token_urlsafe(32)
+    if not cookie or len(cookie) < COOKIE_LENGTH:
+        cookie = secrets.token_urlsafe(COOKIE_BYTES)
         state["csrf_cookie_new"] = cookie
     state["csrf_cookie"] = cookie
     return _serializer(request.app.state.settings.secret_key).dumps(_binding(cookie))
@@ -60,6 +64,8 @@ def check_token(request: Request, token: object) -> None:
         raise CsrfFailed("missing token")
     if not cookie:
         raise CsrfFailed("missing cookie")
+    if len(cookie) < COOKIE_LENGTH:
+        raise CsrfFailed("cookie shorter than the portal issues")
     try:
         bound = _serializer(request.app.state.settings.secret_key).loads(
             token, max_age=TOKEN_MAX_AGE

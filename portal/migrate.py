@@ -42,16 +42,22 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None = None) -> None:
+def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None = None,
+            settings: object = None) -> None:
     """Migrate the database behind `engine` to `revision`.
 
-    `keys` let a migration convert stored data (0004 seals the texts of existing
-    submissions); an empty database needs none.
+    `keys` and `settings` let a migration convert stored data (0004 seals the texts of
+    existing submissions, 0006 seals TOTP secrets left in plaintext); an empty database
+    needs neither, and a migration that needs them stops with a message without them.
     """
     with engine.begin() as connection:
         config = alembic_config(str(engine.url))
         config.attributes["connection"] = connection
         config.attributes["intake_keys"] = keys
+        if settings is not None:
+            from portal.accounts.totp import sealing_key
+
+            config.attributes["totp_sealing_key"] = sealing_key(settings)
         command.upgrade(config, revision)
     if engine.dialect.name == "sqlite":
         # Old page images (say, plaintext a migration has just sealed) stay in the WAL

@@ -7,7 +7,6 @@ from moderation.intake.models import (
     CaseRating,
     Category,
     ClockPolicy,
-    RateCounter,
     ReviewRequest,
     Submission,
     SubmissionFile,
@@ -23,9 +22,10 @@ from moderation.ledger.models import (
     LedgerVerification,
 )
 from moderation.queue.models import SubmissionSearch
+from moderation.ratelimit import RateCounter
 from moderation.units import Unit
 from moderation.workflow.models import WorkflowPolicy
-from portal.accounts.models import LoginThrottle, RolePolicy, StaffUser, WebSession
+from portal.accounts.models import RolePolicy, StaffUser, WebSession
 from portal.content.models import (
     Announcement,
     Campaign,
@@ -56,7 +56,6 @@ __all__ = [
     "LedgerLookBack",
     "LedgerMechanism",
     "LedgerVerification",
-    "LoginThrottle",
     "Pledge",
     "PledgeUpdate",
     "RateCounter",

@@ -12,10 +12,11 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from moderation.ratelimit import RateCounter
 from moderation.roles import Role
 from portal.accounts import login as login_module
 from portal.accounts import passwords
-from portal.accounts.models import LoginThrottle, StaffUser, WebSession
+from portal.accounts.models import StaffUser, WebSession
 from portal.accounts.passwords import needs_rehash, verify_password
 from portal.accounts.sessions import STAFF_COOKIE
 from portal.i18n import translations
@@ -267,10 +268,10 @@ def test_success_clears_the_account_counter(app, make_user, settings) -> None:
 
 def test_throttle_stores_keyed_hashes_only(client, db) -> None:
     attempt(client, "press1", "wrong password here")
-    keys = [row.key for row in db.exec(select(LoginThrottle))]
-    assert len(keys) == 2
+    rows = db.exec(select(RateCounter)).all()
+    assert sorted(row.scope for row in rows) == ["login-account", "login-client"]
     plain = {hashlib.sha256(v.encode()).hexdigest() for v in ("press1", "testclient")}
-    for key in keys:
+    for key in (row.key for row in rows):
         assert re.fullmatch(r"[0-9a-f]{64}", key)
         assert key not in plain
         assert "testclient" not in key
@@ -282,10 +283,10 @@ def test_expired_throttle_rows_are_pruned(client, db, clock, settings) -> None:
     clock.advance(minutes=settings.login_window_minutes + 1)
     attempt(client, "someone-else", "wrong password here")
     db.expire_all()
-    rows = db.exec(select(LoginThrottle)).all()
+    rows = db.exec(select(RateCounter)).all()
     assert len(rows) == 2  # the new account key and the (restarted) client key
-    assert all(row.failures == 1 for row in rows)
-    assert all(row.window_start == clock() for row in rows)
+    assert all(row.count == 1 for row in rows)
+    assert all(row.expires_at > clock() for row in rows)
 
 
 def test_sign_in_and_sign_out_are_audited_without_the_client_address(client, db,

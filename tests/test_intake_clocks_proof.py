@@ -21,13 +21,14 @@ from moderation.intake.deadlines import (
     within,
 )
 from moderation.intake.keys import IntakeKeys
-from moderation.intake.models import ClockPolicy, RateCounter
+from moderation.intake.models import ClockPolicy
 from moderation.intake.proof import ProofStatement, content_sha256, make_proof, verify_proof
-from moderation.intake.ratelimit import (
+from moderation.ratelimit import (
     GLOBAL,
     DbStore,
     Limit,
     MemoryStore,
+    RateCounter,
     RateLimiter,
     purge_expired,
 )

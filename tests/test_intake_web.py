@@ -30,10 +30,10 @@ from moderation.intake.models import (
     SubmissionFile,
     SubmissionKind,
 )
-from moderation.intake.ratelimit import Limit
 from moderation.intake.service import find_by_receipt
 from moderation.intake.storage import contact_of, display_name_of, open_stored
 from moderation.intake.texts import case_texts
+from moderation.ratelimit import Limit
 from moderation.roles import Role
 from moderation.units import Unit
 from portal.intake.config import RatePlan

@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 
 from moderation.clock import FixedClock
 from moderation.intake.keys import IntakeKeys
-from moderation.intake.models import RateCounter, Submission
+from moderation.intake.models import Submission
+from moderation.ratelimit import RateCounter
 from moderation.roles import Role
 from portal.settings import Settings
 from tests.conftest import BASE_URL, csrf_from, login

@@ -192,7 +192,8 @@ def test_anonymous_is_sent_to_sign_in(client, urls) -> None:
 
 @pytest.mark.parametrize(("role", "links"), [
     (Role.press, ["/staff/announcements", "/staff/campaign"]),
-    (Role.admin, ["/staff/admin/users", "/staff/admin/units", "/staff/admin/policy"]),
+    (Role.admin, ["/staff/admin/users", "/staff/admin/units", "/staff/admin/policy",
+                  "/staff/admin/sign-in-blocks"]),
     (Role.handler, ["/staff/queue"]),
     (Role.leader, ["/staff/queue", "/staff/queue/export.csv"]),
 ])

@@ -10,6 +10,5 @@ Modules, one job each:
 - `deadlines`: the statutory clocks; `proof`: signed proof of submission.
 - `validation`, `service`: `submit_tip`, `submit_suggestion`, `register_by_phone`,
   `find_by_receipt`.
-- `ratelimit`: counters keyed by a daily-rotating keyed hash of the client address.
 - `messages`: English message ids the web layer translates.
 """

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import column, table
 from sqlmodel import Session, col, select
 
 from moderation.audit import record
@@ -48,6 +47,7 @@ from moderation.intake.texts import case_texts, seal_part
 from moderation.intake.validation import _Checker
 from moderation.roles import Actor, Role
 from moderation.sqltypes import LocalizedText
+from moderation.staff import StaffUser
 from moderation.units import Unit
 
 
@@ -66,7 +66,6 @@ QUESTION_ANSWERED = _("This question has already been answered.")
 CASE_ERASED = _("This case was erased: nothing more can be added to it.")
 
 STAFF_WRITERS = (Role.moderator, Role.handler)
-_staff = table("staffuser", column("id"), column("unit_id"))
 
 
 class FollowupRefused(InvalidTransition):
@@ -390,9 +389,8 @@ def _round_start(submission: Submission) -> datetime | None:
 def _units_of(session: Session, staff_ids: set[int]) -> dict[int, LocalizedText]:
     if not staff_ids:
         return {}
-    # The domain does not import the web layer's StaffUser model: read its two columns.
-    pairs = session.exec(select(_staff.c.id, _staff.c.unit_id).where(  # type: ignore[call-overload]
-        _staff.c.id.in_(staff_ids))).all()
+    pairs = session.exec(select(StaffUser.id, StaffUser.unit_id).where(  # type: ignore[call-overload]
+        col(StaffUser.id).in_(staff_ids))).all()
     unit_ids = {unit_id for _id, unit_id in pairs if unit_id}
     names = {u.id: u.name for u in session.exec(select(Unit).where(
         col(Unit.id).in_(unit_ids)))} if unit_ids else {}

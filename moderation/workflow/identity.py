@@ -16,7 +16,7 @@ from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission
 from moderation.intake.storage import Contact, contact_of
 from moderation.roles import Actor, Role
-from moderation.workflow.staff import staff_info
+from moderation.staff import staff_info
 
 
 def may_view_contact(session: Session, actor: Actor) -> bool:

@@ -25,13 +25,13 @@ from moderation.intake.models import (
     SubmissionState,
 )
 from moderation.roles import Actor, Role
+from moderation.staff import staff_info
 from moderation.workflow import messages as m
 from moderation.workflow.core import begin, finish
 from moderation.workflow.duplicates import root_case
 from moderation.workflow.inputs import active_unit, choice, text
 from moderation.workflow.models import policy_for
 from moderation.workflow.routing_rules import check_routing
-from moderation.workflow.staff import staff_info
 from moderation.workflow.transitions import Action
 
 _UNCLAIMED = {"claimed_by_id": None, "claimed_until": None}

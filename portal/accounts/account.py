@@ -147,8 +147,8 @@ def _totp_confirm(request: Request, form: FormData) -> Response:
         assert user is not None
         if user.totp_secret:
             return redirect(ACCOUNT_PATH)
-        keys = throttle.request_keys(request, user.username)
-        wait = throttle.retry_after(db, keys, at)
+        attempt = throttle.Attempt.of(request, user.username, None)
+        wait = throttle.retry_after(request, db, attempt)
         if wait is not None:
             return throttled(request, wait)
         errors: dict[str, str] = {}
@@ -159,7 +159,7 @@ def _totp_confirm(request: Request, form: FormData) -> Response:
             return _enrol_page(request, secret, errors=errors, status_code=422)
         step = totp.matching_step(secret, totp.normalise_code(text(form, "code")), at)
         if step is None:
-            throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
+            throttle.record_failure(request, db, attempt)
             return _enrol_page(request, secret, error=CODE_FAILED, status_code=422)
         sealed = totp.seal(totp.sealing_key(request.app.state.settings), secret)
         user.totp_secret, user.totp_last_step = sealed, step

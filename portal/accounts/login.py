@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -12,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.audit import record
-from portal.accounts import throttle, totp
+from portal.accounts import devices, throttle, totp
 from portal.accounts.forms import raw, text
 from portal.accounts.models import RolePolicy, StaffUser
 from portal.accounts.passwords import (
@@ -31,6 +30,7 @@ from portal.accounts.sessions import (
     start_session,
 )
 from portal.errors import error_page
+from portal.locale_context import gettext as _
 from portal.locale_context import lazy_gettext as N_
 from portal.locale_context import ngettext
 from portal.templating import render
@@ -43,6 +43,8 @@ HOME = "/staff/"
 LOGIN_FAILED = N_("Wrong user name or password.")
 CODE_FAILED = N_("That code is not valid. Enter the current code from your app.")
 USERNAME_MAX = 64
+NEXT_STEP = N_("If this is your account, sign in from a browser where you have signed in "
+               "before, or ask an administrator to lift the block.")
 
 
 def throttled(request: Request, wait_seconds: int) -> Response:
@@ -51,6 +53,7 @@ def throttled(request: Request, wait_seconds: int) -> Response:
     detail = ngettext("Too many failed sign-in attempts. Please wait %(num)s minute and try "
                       "again.", "Too many failed sign-in attempts. Please wait %(num)s minutes "
                       "and try again.", minutes)
+    detail = f"{detail} {_(NEXT_STEP)}"
     return error_page(request, 429, detail=detail, headers={"Retry-After": str(wait_seconds)})
 
 
@@ -71,21 +74,22 @@ def _login(request: Request, form: FormData) -> Response:
     username, password = text(form, "username"), raw(form, "password")
     next_url = safe_next(text(form, "next"), "")
     at = now(request)
-    keys = throttle.request_keys(request, username)
-    limits = throttle.Limits.of(request.app.state.settings)
     with db_session(request) as db:
-        wait = throttle.retry_after(db, keys, at)
-        if wait is not None:
-            return throttled(request, wait)
         user = None
         if username and len(username) <= USERNAME_MAX:
             user = db.exec(select(StaffUser).where(StaffUser.username == username)).first()
+        attempt = throttle.Attempt.of(request, username,
+                                      devices.recognised(request, user.id if user else None))
+        wait = throttle.retry_after(request, db, attempt)
+        if wait is not None:
+            db.commit()
+            return throttled(request, wait)
         usable = user is not None and user.is_active and len(password) <= MAX_PASSWORD_LENGTH
         # Always one Argon2 verification, so unknown names cost the same time.
         stored = user.password_hash if usable and user is not None else None
         verified = verify_password(stored, password[:MAX_PASSWORD_LENGTH])
         if not verified or user is None:
-            throttle.record_failure(db, keys, at, limits)
+            throttle.record_failure(request, db, attempt)
             return render(request, "auth/login.html",
                           {"username": username, "next": next_url, "error": LOGIN_FAILED},
                           status_code=422)
@@ -99,9 +103,7 @@ def _login(request: Request, form: FormData) -> Response:
                           data={"pending_totp": True, "next": next_url})
         else:
             response = redirect(_after_sign_in(db, user, next_url))
-            throttle.clear(db, keys[0])
-            start_session(request, db, response, user, data=session_data_after_sign_in(at))
-            _audit_sign_in(db, user, at, two_factor=False)
+            _signed_in(request, db, response, user, attempt, two_factor=False)
         db.commit()
     return response
 
@@ -132,36 +134,41 @@ def _totp_login(request: Request, form: FormData) -> Response:
     if user_id is None or row is None:
         return redirect(LOGIN_PATH)
     at = now(request)
-    limits = throttle.Limits.of(request.app.state.settings)
     with db_session(request) as db:
         user = db.get(StaffUser, user_id)
         if user is None or not user.totp_secret:
             return redirect(LOGIN_PATH)
-        keys = throttle.request_keys(request, user.username)
-        wait = throttle.retry_after(db, keys, at)
+        attempt = throttle.Attempt.of(request, user.username,
+                                      devices.recognised(request, user.id))
+        wait = throttle.retry_after(request, db, attempt)
         if wait is not None:
+            db.commit()
             return throttled(request, wait)
         secret = totp.unseal(totp.sealing_key(request.app.state.settings), user.totp_secret)
         step = totp.matching_step(secret, totp.normalise_code(text(form, "code")),
                                   at, user.totp_last_step)
         if step is None or not totp.claim_step(db, user_id, step):
             db.rollback()
-            throttle.record_failure(db, keys, at, limits)
+            throttle.record_failure(request, db, attempt)
             return render(request, "auth/totp_login.html", {"error": CODE_FAILED},
                           status_code=422)
         response = redirect(_after_sign_in(db, user, safe_next(row.data.get("next"), "")))
-        throttle.clear(db, keys[0])
-        # Crossing an authentication boundary: a new session identifier.
-        start_session(request, db, response, user, data=session_data_after_sign_in(at))
-        _audit_sign_in(db, user, at, two_factor=True)
+        _signed_in(request, db, response, user, attempt, two_factor=True)
         db.commit()
     return response
 
 
-def _audit_sign_in(db: Session, user: StaffUser, at: datetime, *, two_factor: bool) -> None:
+def _signed_in(request: Request, db: Session, response: Response, user: StaffUser,
+               attempt: throttle.Attempt, *, two_factor: bool) -> None:
+    """A full sign-in: its counter cleared, a fresh session, this browser remembered."""
+    throttle.clear(request, db, attempt)
+    # Crossing an authentication boundary: a new session identifier.
+    start_session(request, db, response, user,
+                  data=session_data_after_sign_in(request.app.state.clock()))
+    devices.remember(request, response, user.id)  # type: ignore[arg-type]
     # Who signed in and when; never the client address (no PII beyond the account).
     record(db, actor_of(user), "account.sign_in", "staffuser", user.id,
-           after={"two_factor": two_factor}, clock=lambda: at)
+           after={"two_factor": two_factor}, clock=request.app.state.clock)
 
 
 def logout(request: Request) -> Response:

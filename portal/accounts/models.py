@@ -1,4 +1,5 @@
-"""Tables for staff accounts, server-side sessions, sign-in throttling and role policy."""
+"""Web tables of staff accounts: server-side sessions and role policy. The account row
+itself (`StaffUser`) belongs to the domain: see `moderation.staff`."""
 
 from __future__ import annotations
 
@@ -10,24 +11,9 @@ from sqlmodel import Field, SQLModel
 
 from moderation.roles import Role
 from moderation.sqltypes import enum_field, utc_field
+from moderation.staff import StaffUser
 
-
-class StaffUser(SQLModel, table=True):
-    """A member of staff. Handlers belong to one unit."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64, unique=True, index=True)
-    display_name: str = Field(max_length=100)
-    email: str | None = Field(default=None, max_length=254)
-    password_hash: str = Field(max_length=255)
-    role: Role = enum_field(Role)
-    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
-    is_active: bool = Field(default=True)
-    can_view_identity: bool = Field(default=False)
-    totp_secret: str | None = Field(default=None, max_length=128)  # sealed, see totp.seal
-    totp_last_step: int | None = Field(default=None)
-    created_at: datetime = utc_field()
-    last_login_at: datetime | None = utc_field(nullable=True)
+__all__ = ["RolePolicy", "StaffUser", "WebSession"]
 
 
 class WebSession(SQLModel, table=True):
@@ -40,15 +26,6 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = utc_field()
     last_seen_at: datetime = utc_field()
     expires_at: datetime = utc_field(index=True)
-
-
-class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins per key (a keyed hash of an account name or a client address)."""
-
-    key: str = Field(primary_key=True, max_length=64)
-    failures: int = Field(default=0)
-    window_start: datetime = utc_field()
-    blocked_until: datetime | None = utc_field(nullable=True, index=True)
 
 
 class RolePolicy(SQLModel, table=True):

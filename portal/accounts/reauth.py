@@ -70,8 +70,8 @@ def confirm(request: Request, db: Session, user: StaffUser, form: FormData,
     if not due and not always:
         return None
     at = now(request)
-    keys = throttle.request_keys(request, user.username)
-    wait = throttle.retry_after(db, keys, at)
+    attempt = throttle.Attempt.of(request, user.username, None)
+    wait = throttle.retry_after(request, db, attempt)
     if wait is not None:
         return throttled(request, wait)
     password = raw(form, asked_in)
@@ -84,7 +84,7 @@ def confirm(request: Request, db: Session, user: StaffUser, form: FormData,
         if step is None or not totp.claim_step(db, user.id, step):  # type: ignore[arg-type]
             errors[CODE_FIELD] = WRONG_CODE if text(form, CODE_FIELD) else REQUIRED
     if asked_in in errors or CODE_FIELD in errors:
-        throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
+        throttle.record_failure(request, db, attempt)
         return None
     mark_confirmed(request, db)
     return None

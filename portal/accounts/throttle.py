@@ -1,36 +1,36 @@
-"""Sign-in throttling per account and per client, keyed by HMACs so that neither the
-account name nor the client address is stored as such."""
+"""Sign-in throttling that strangers cannot turn against staff, on the one rate limiter.
+
+Failures count against the account and the client address, but only for browsers the
+account has not signed in from: a guesser elsewhere can block those, never the browser
+its owner uses (see `devices`), which has a failure counter of its own. Counters are
+keyed hashes (`moderation.ratelimit`): no account name or address is stored.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, select
 from starlette.requests import Request
 
-from portal.accounts.models import LoginThrottle
+from moderation.ratelimit import (
+    DbStore,
+    Decision,
+    Limit,
+    RateCounter,
+    RateLimiter,
+    lift,
+    over_limit,
+    purge_expired,
+)
+from portal.accounts.devices import Device
+from portal.accounts.models import StaffUser
 
-
-def _key(secret_key: str, kind: str, value: str) -> str:
-    # A purpose-bound subkey: the throttle keys cannot be matched with other HMACs.
-    subkey = hmac.new(secret_key.encode(), b"minsheng.login-throttle", hashlib.sha256).digest()
-    return hmac.new(subkey, f"{kind}\0{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def account_key(secret_key: str, username: str) -> str:
-    """The throttle key of an account name (case and surrounding spaces ignored)."""
-    return _key(secret_key, "account", username.strip().casefold())
-
-
-def client_key(secret_key: str, address: str) -> str:
-    """The throttle key of a client address."""
-    return _key(secret_key, "client", address)
+ACCOUNT = "login-account"  # one account, from browsers it has not signed in from
+CLIENT = "login-client"  # one client address, whatever the account
+DEVICE = "login-device"  # one browser the account signed in from before
+SCOPES = {ACCOUNT, CLIENT, DEVICE}
 
 
 def client_address(request: Request) -> str:
@@ -38,69 +38,88 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def account_name(username: str) -> str:
+    """The subject of an account's counter (case and surrounding spaces ignored)."""
+    return username.strip().casefold()
+
+
+def limits(settings: object) -> dict[str, Limit]:
+    """The sign-in limits: LOGIN_MAX_FAILURES per LOGIN_WINDOW_MINUTES for each scope."""
+    window = timedelta(minutes=settings.login_window_minutes)  # type: ignore[attr-defined]
+    most = settings.login_max_failures  # type: ignore[attr-defined]
+    return {scope: Limit(scope, most, window) for scope in (ACCOUNT, CLIENT, DEVICE)}
+
+
 @dataclass(frozen=True)
-class Limits:
-    max_failures: int
-    window: timedelta
+class Attempt:
+    """The counters one sign-in attempt is checked and counted against."""
+
+    subjects: tuple[tuple[Limit, str], ...]
 
     @classmethod
-    def of(cls, settings: object) -> Limits:
-        return cls(settings.login_max_failures,  # type: ignore[attr-defined]
-                   timedelta(minutes=settings.login_window_minutes))  # type: ignore[attr-defined]
+    def of(cls, request: Request, username: str, device: Device | None) -> Attempt:
+        rules = limits(request.app.state.settings)
+        if device is not None:
+            return cls(((rules[DEVICE], f"{device.user_id}:{device.nonce}"),))
+        return cls(((rules[ACCOUNT], account_name(username)),
+                    (rules[CLIENT], client_address(request))))
 
 
-def request_keys(request: Request, username: str) -> list[str]:
-    """The account key and the client key for a sign-in attempt."""
-    secret = request.app.state.settings.secret_key
-    return [account_key(secret, username), client_key(secret, client_address(request))]
+def _limiter(request: Request, db: Session) -> RateLimiter:
+    return RateLimiter(request.app.state.intake_keys, DbStore(db), request.app.state.clock)
 
 
-def retry_after(db: Session, keys: Iterable[str], now: datetime) -> int | None:
-    """Seconds until every key is unblocked, or None when none is blocked."""
-    rows = db.exec(select(LoginThrottle).where(LoginThrottle.key.in_(list(keys))))  # type: ignore[attr-defined]
-    until = [row.blocked_until for row in rows if row.blocked_until and row.blocked_until > now]
-    if not until:
-        return None
-    return max(1, math.ceil((max(until) - now).total_seconds()))
+def retry_after(request: Request, db: Session, attempt: Attempt) -> int | None:
+    """Seconds to wait when one of the attempt's counters is full, else None."""
+    purge_expired(db, request.app.state.clock)
+    limiter = _limiter(request, db)
+    refused: list[Decision] = [decision for limit, subject in attempt.subjects
+                               if not (decision := limiter.hit(limit, subject, count=False))
+                               .allowed]
+    return max(d.retry_after for d in refused) if refused else None
 
 
-def record_failure(db: Session, keys: Iterable[str], now: datetime, limits: Limits) -> None:
-    """Count one failure on each key; block a key for one window when it reaches the limit.
-
-    Commits on its own: a failure must count even though the attempt changes nothing else.
-    """
-    _prune(db, now, limits)
-    for key in keys:
-        for _attempt in range(2):  # a concurrent first failure may insert the row first
-            try:
-                _count(db, key, now, limits)
-                db.commit()
-                break
-            except IntegrityError:
-                db.rollback()
+def record_failure(request: Request, db: Session, attempt: Attempt) -> None:
+    """Count one failure on each counter. Commits on its own: a failure must count even
+    though the attempt changes nothing else."""
+    limiter = _limiter(request, db)
+    for limit, subject in attempt.subjects:
+        limiter.hit(limit, subject)
+    db.commit()
 
 
-def _prune(db: Session, now: datetime, limits: Limits) -> None:
-    """Forget keys whose window and block have both passed, so the table stays small."""
-    db.exec(delete(LoginThrottle).where(  # type: ignore[call-overload]
-        col(LoginThrottle.window_start) <= now - limits.window,
-        or_(col(LoginThrottle.blocked_until).is_(None), col(LoginThrottle.blocked_until) <= now),
-    ))
+def clear(request: Request, db: Session, attempt: Attempt) -> None:
+    """After a good sign-in: forget the failures of the account or of this browser (the
+    client address keeps its count; the caller commits)."""
+    limit, subject = attempt.subjects[0]
+    _limiter(request, db).clear(limit, subject)
 
 
-def _count(db: Session, key: str, now: datetime, limits: Limits) -> None:
-    row = db.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
-    if row is None:
-        row = LoginThrottle(key=key, failures=0, window_start=now)
-    elif row.window_start + limits.window <= now:
-        row.failures, row.window_start, row.blocked_until = 0, now, None
-    row.failures += 1
-    if row.failures >= limits.max_failures:
-        row.blocked_until = now + limits.window
-    db.add(row)
-    db.flush()
+@dataclass(frozen=True)
+class Block:
+    """A full sign-in counter, as an admin sees it."""
+
+    key: str
+    scope: str
+    username: str | None  # the account, for ACCOUNT blocks of a known account
+    until: datetime
 
 
-def clear(db: Session, key: str) -> None:
-    """Forget the failures of `key` (the caller commits)."""
-    db.exec(delete(LoginThrottle).where(LoginThrottle.key == key))  # type: ignore[call-overload,arg-type]
+def current_blocks(request: Request, db: Session) -> list[Block]:
+    """Every sign-in counter that refuses attempts now, accounts named where known."""
+    clock = request.app.state.clock
+    now = clock()
+    rules = limits(request.app.state.settings)
+    rows = over_limit(db, {scope: limit.max_hits for scope, limit in rules.items()}, now)
+    limiter = _limiter(request, db)
+    names = {limiter.key(rules[ACCOUNT], account_name(user.username), now): user.username
+             for user in db.exec(select(StaffUser))}
+    order = {ACCOUNT: 0, DEVICE: 1, CLIENT: 2}
+    blocks = [Block(row.key, row.scope, names.get(row.key) if row.scope == ACCOUNT else None,
+                    row.expires_at) for row in rows]
+    return sorted(blocks, key=lambda b: (order[b.scope], b.username or "", b.until))
+
+
+def lift_block(db: Session, key: str) -> RateCounter | None:
+    """Remove a sign-in block (the caller audits and commits); None if there is none."""
+    return lift(db, key, SCOPES)

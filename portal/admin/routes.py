@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.admin import policy, units, users
+from portal.admin import blocks, policy, units, users
 from portal.roles import ADMIN
 from portal.routing import route
 
@@ -28,4 +28,7 @@ routes = [
     route("/staff/admin/policy", policy.policy_form, roles=ADMIN, name="admin_policy"),
     route("/staff/admin/policy", policy.policy_save, roles=ADMIN, methods=["POST"],
           name="admin_policy_save"),
+    route(blocks.BLOCKS_PATH, blocks.block_list, roles=ADMIN, name="admin_sign_in_blocks"),
+    route(f"{blocks.BLOCKS_PATH}/lift", blocks.block_lift, roles=ADMIN, methods=["POST"],
+          name="admin_sign_in_block_lift"),
 ]

@@ -16,9 +16,9 @@ from moderation.intake import messages as m
 from moderation.intake.deadlines import rules_for
 from moderation.intake.files import StoredUpload
 from moderation.intake.models import Category, Channel, MetadataStatus, SubmissionKind
-from moderation.intake.ratelimit import Decision
 from moderation.intake.service import IntakePolicy
 from moderation.intake.validation import TextRules
+from moderation.ratelimit import Decision
 from moderation.units import unit_tree
 from portal.errors import error_page
 from portal.intake.config import IntakeConfig, intake_config
@@ -56,6 +56,9 @@ METADATA_LABELS = {
     MetadataStatus.stripped: lazy_gettext("Metadata removed"),
     MetadataStatus.none: lazy_gettext("This kind of file carries no metadata"),
     MetadataStatus.kept: lazy_gettext("Metadata could not be removed"),
+    MetadataStatus.partial: lazy_gettext(
+        "Tags, location and times removed. The video stream itself may still carry details "
+        "of the camera or app that recorded it."),
 }
 STREAM_MESSAGES = {
     "not_multipart": lazy_gettext("The form was not sent in the expected format. "

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from moderation.intake.ratelimit import (
+from moderation.ratelimit import (
     GLOBAL,
     DbStore,
     Decision,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import column, table
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -25,13 +24,13 @@ from moderation.roles import Actor, Role
 from moderation.sqltypes import LocalizedText
 from moderation.units import Unit, unit_tree
 from moderation.workflow.transitions import can_see
+from portal.accounts.models import StaffUser
 from portal.accounts.permissions import actor_of, staff_user
 from portal.locale_context import lazy_gettext as N_
 
 REFERENCE_MAX = 16
 ID_MAX_DIGITS = 12
-_staff = table("staffuser", column("id"), column("display_name"), column("role"),
-               column("unit_id"), column("is_active"))
+_staff = StaffUser.__table__  # type: ignore[attr-defined]
 
 # Short, translated reasons for one item of a bulk action (and the conflict page).
 ERROR_TEXT: list[tuple[type[DomainError], str]] = [

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.intake import messages as m
-from moderation.intake.ratelimit import GLOBAL, DbStore, Limit, RateLimiter, purge_expired
 from moderation.intake.service import find_by_receipt
+from moderation.ratelimit import GLOBAL, DbStore, Limit, RateLimiter, purge_expired
 from portal.accounts.throttle import client_address
 from portal.locale_context import gettext as _
 from portal.templating import render

@@ -1,11 +1,12 @@
-"""Rate limits for citizen routes, without ever keeping a client's address.
+"""The one rate limiter: every limit of the portal (citizen forms, receipts, staff sign-in).
 
-A counter's key is HMAC(day key, scope | window | address): the day key is derived from
+A counter's key is HMAC(day key, scope | window | subject): the day key is derived from
 the secret key and the UTC date, so it rotates daily, and the counters themselves
-expire with their window. The address is hashed in memory and then dropped; neither
-it nor a reusable hash of it is stored. Two stores: `MemoryStore` (one process) and
-`DbStore` (rows in `ratecounter`, for several workers; purge with `purge_expired`).
-Fixed windows; counters restart at midnight UTC when the day key changes.
+expire with their window. The subject (a client address, an account name, a browser's
+nonce) is hashed in memory and then dropped; neither it nor a reusable hash of it is
+stored. Two stores: `MemoryStore` (one process) and `DbStore` (rows in `ratecounter`,
+for several workers; purge with `purge_expired`). Fixed windows; counters restart at
+midnight UTC when the day key changes.
 """
 
 from __future__ import annotations
@@ -14,22 +15,31 @@ import hashlib
 import hmac
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from moderation.clock import Clock, system_clock
-from moderation.intake.keys import IntakeKeys
-from moderation.intake.models import RateCounter
+from moderation.sqltypes import utc_field
 
-GLOBAL = "*"  # pass as the address for a limit shared by every client
+GLOBAL = "*"  # pass as the subject for a limit shared by every client
+
+
+class RateCounter(SQLModel, table=True):
+    """An expiring counter keyed by a keyed hash of (scope, subject, window); the scope
+    says which limit it counts (an admin lifts sign-in blocks by scope), never who."""
+
+    key: str = Field(max_length=64, primary_key=True)
+    scope: str = Field(default="", max_length=32, index=True)
+    count: int = Field(default=0)
+    expires_at: datetime = utc_field(index=True)
 
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `max_hits` per `window` for one scope (e.g. "submit", "receipt")."""
+    """At most `max_hits` per `window` for one scope (e.g. "intake-send", "login-account")."""
 
     scope: str
     max_hits: int
@@ -43,8 +53,15 @@ class Decision:
     retry_after: int  # seconds until the window ends
 
 
+class DayKeys(Protocol):
+    def ratelimit_key_for(self, day: date) -> bytes: ...
+
+
 class Store(Protocol):
-    def add(self, key: str, by: int, expires_at: datetime, now: datetime) -> int: ...
+    def add(self, key: str, by: int, expires_at: datetime, now: datetime,
+            scope: str = "") -> int: ...
+
+    def clear(self, key: str) -> None: ...
 
 
 class MemoryStore:
@@ -55,7 +72,8 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._max_keys = max_keys
 
-    def add(self, key: str, by: int, expires_at: datetime, now: datetime) -> int:
+    def add(self, key: str, by: int, expires_at: datetime, now: datetime,
+            scope: str = "") -> int:
         with self._lock:
             if len(self._counts) >= self._max_keys:
                 self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
@@ -65,6 +83,10 @@ class MemoryStore:
             self._counts[key] = (count + by, expires_at)
             return count + by
 
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._counts.pop(key, None)
+
 
 class DbStore:
     """Counters as expiring rows; the caller commits (the count then holds for all)."""
@@ -72,7 +94,8 @@ class DbStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, key: str, by: int, expires_at: datetime, now: datetime) -> int:
+    def add(self, key: str, by: int, expires_at: datetime, now: datetime,
+            scope: str = "") -> int:
         for _ in range(2):
             row = self.session.exec(
                 select(RateCounter).where(RateCounter.key == key).with_for_update()).first()
@@ -84,12 +107,16 @@ class DbStore:
                 return row.count
             try:
                 with self.session.begin_nested():
-                    self.session.add(RateCounter(key=key, count=by, expires_at=expires_at))
+                    self.session.add(RateCounter(key=key, scope=scope, count=by,
+                                                 expires_at=expires_at))
                     self.session.flush()
                 return by
             except IntegrityError:
                 continue  # another worker created it: update that row instead
         raise RuntimeError("rate counter could not be updated")
+
+    def clear(self, key: str) -> None:
+        self.session.exec(delete(RateCounter).where(col(RateCounter.key) == key))  # type: ignore[call-overload]
 
 
 def purge_expired(session: Session, clock: Clock = system_clock) -> int:
@@ -102,7 +129,7 @@ def purge_expired(session: Session, clock: Clock = system_clock) -> int:
 class RateLimiter:
     """Counts hits per (scope, client) in fixed windows; never sees a stored address."""
 
-    def __init__(self, keys: IntakeKeys, store: Store, clock: Clock = system_clock) -> None:
+    def __init__(self, keys: DayKeys, store: Store, clock: Clock = system_clock) -> None:
         self.keys = keys
         self.store = store
         self.clock = clock
@@ -125,7 +152,27 @@ class RateLimiter:
         now = self.clock()
         _, window_end = self._window(limit, now)
         total = self.store.add(self.key(limit, address, now), 1 if count else 0,
-                               window_end, now)
+                               window_end, now, limit.scope)
         retry = max(1, int((window_end - now).total_seconds()))
         allowed = total <= limit.max_hits if count else total < limit.max_hits
         return Decision(allowed, total, retry)
+
+    def clear(self, limit: Limit, address: str) -> None:
+        """Forget the current window's count of `address` (e.g. after a good sign-in)."""
+        self.store.clear(self.key(limit, address))
+
+
+def over_limit(session: Session, limits: dict[str, int], now: datetime) -> list[RateCounter]:
+    """Live counters of the given scopes that have reached their limit (scope -> max)."""
+    rows = session.exec(select(RateCounter).where(
+        col(RateCounter.scope).in_(list(limits)), col(RateCounter.expires_at) > now))
+    return [row for row in rows if row.count >= limits[row.scope]]
+
+
+def lift(session: Session, key: str, scopes: set[str]) -> RateCounter | None:
+    """Delete the counter `key` if it counts one of `scopes`; the row removed, if any."""
+    row = session.get(RateCounter, key)
+    if row is None or row.scope not in scopes:
+        return None
+    session.delete(row)
+    return row
