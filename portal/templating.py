@@ -15,6 +15,7 @@ from portal import i18n
 from portal.csrf import CSRF_FIELD, csrf_token
 from portal.labels import label
 from portal.locale_context import current_locale, gettext, ngettext
+from portal.seo import page_links
 from portal.static_files import HashedStatic
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -60,6 +61,7 @@ def _request_context(request: Request) -> dict[str, Any]:
         "csrf_token": lambda: csrf_token(request),
         "current_user": current_user(request),
         "current_path": request.url.path,
+        "page_links": lambda: page_links(request, locale),
         "elder": is_elder(request.headers),
     }
 

@@ -27,11 +27,11 @@ from moderation.intake.receipts import (
 KEYS = IntakeKeys.from_secrets("intake-test-secret-" + "k" * 40)
 
 
-def test_receipt_has_at_least_100_bits_and_eight_groups_of_four() -> None:
-    assert RANDOM_DIGITS * math.log2(10) >= 100
+def test_receipt_has_about_80_bits_in_five_groups_of_five() -> None:
+    assert RANDOM_DIGITS * math.log2(10) >= 79
     receipt = derive_receipt(KEYS, b"n" * 32)
-    assert re.fullmatch(r"\d{32}", receipt)
-    assert re.fullmatch(r"(\d{4}-){7}\d{4}", format_receipt(receipt))
+    assert re.fullmatch(r"\d{25}", receipt)
+    assert re.fullmatch(r"(\d{5}-){4}\d{5}", format_receipt(receipt))
     assert damm_digit(receipt) == "0"  # a valid code checks to zero
 
 
@@ -70,6 +70,16 @@ def test_parsing_is_lenient_about_spaces_dashes_and_full_width_digits() -> None:
         assert parse_receipt(typed) == receipt
     for bad in ("", "abc", receipt[:-1], receipt + "0", shown.replace("-", "x"), "1" * 500):
         assert parse_receipt(bad) is None
+
+
+def test_codes_issued_in_the_old_32_digit_format_still_parse() -> None:
+    legacy = "7" * 31 + damm_digit("7" * 31)
+    shown = "-".join(legacy[i:i + 4] for i in range(0, 32, 4))
+    assert parse_receipt(shown) == legacy
+    assert parse_receipt(shown.replace("7", "７")) == legacy
+    assert format_receipt(legacy) == shown  # shown again as it was printed
+    assert parse_receipt(legacy[:-1] + str((int(legacy[-1]) + 1) % 10)) is None
+    assert parse_receipt(legacy[:30]) is None  # neither length
 
 
 def test_hashes_are_keyed_and_differ_per_purpose() -> None:

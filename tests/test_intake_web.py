@@ -45,7 +45,7 @@ from tests.test_intake_sanitize import GPS_IFD, jpeg_with_gps, pdf_with_author
 CONTENT = "派出所民警在办理户口时索要好处费，拖延不办。This happened twice in May."
 TEXT_MARKER = "TEXT-EVIDENCE-MARKER-证据-4417"
 NAME, PHONE, EMAIL = "Zhang Marker-Name", "13900004417", "marker4417@example.org"
-RECEIPT = re.compile(r"^\d{4}(-\d{4}){7}$")
+RECEIPT = re.compile(r"^\d{5}(-\d{5}){4}$")
 # What a browser sends for a file input left empty (the form is multipart all the same).
 NO_FILE = [("evidence", ("", b"", "application/octet-stream"))]
 

@@ -61,7 +61,7 @@ def test_home_shows_the_campaign(client) -> None:
     # The article gives no e-mail address: the field is hidden, not shown empty.
     assert not doc.select('a[href^="mailto:"]')
     cta = doc.select_one("a.button-cta")
-    assert cta["href"] == "/how-to-report"
+    assert cta["href"] == "/submit"  # the big button starts a submission
     items = doc.select(".announcement-list .announcement-item")
     assert 0 < len(items) <= 5
     assert "is-pinned" in items[0]["class"]

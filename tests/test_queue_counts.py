@@ -56,7 +56,7 @@ def test_counts_match_the_pages_for_every_role(db: Session, staff) -> None:  # t
 
 def test_moderator_counts_and_overdue_after_fifteen_days(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
     mod = actor(staff["mod"])
-    assert queue_counts(db, mod, NOW) == {Tab.new: 3, Tab.mine: 1, Tab.overdue: 0,
+    assert queue_counts(db, mod, NOW) == {Tab.new: 3, Tab.spam: 0, Tab.mine: 1, Tab.overdue: 0,
                                           Tab.awaiting_citizen: 1, Tab.all: 8}
     assert header_counts(db, mod, NOW + timedelta(days=16)) == {
         Tab.new: 3, Tab.mine: 1, Tab.overdue: 5}
@@ -65,7 +65,7 @@ def test_moderator_counts_and_overdue_after_fifteen_days(db: Session, staff) -> 
 def test_handler_counts_are_their_units(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
     handler = actor(staff["handler"])
     assert queue_counts(db, handler, NOW + timedelta(days=20)) == {
-        Tab.new: 1, Tab.mine: 1, Tab.overdue: 1, Tab.awaiting_citizen: 0, Tab.all: 2}
+        Tab.new: 1, Tab.spam: 0, Tab.mine: 1, Tab.overdue: 1, Tab.awaiting_citizen: 0, Tab.all: 2}
 
 
 def test_counts_refused_to_admin_and_press(db: Session, staff) -> None:  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ def test_moderator_sees_tabs_with_counts_and_the_next_item_button(
     mod = signed_in("mod1")
     response = mod.get("/staff/queue")
     assert response.status_code == 200
-    assert tab_counts(response) == {"new": 3, "mine": 0, "overdue": 0,
+    assert tab_counts(response) == {"new": 3, "spam": 0, "mine": 0, "overdue": 0,
                                     "awaiting_citizen": 0, "all": 4}
     assert len(references(response)) == 4
     html = page(response)

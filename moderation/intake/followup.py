@@ -139,6 +139,7 @@ def rate(session: Session, submission: Submission, rating: Rating | str | None,
                      comment_sealed=_seal(keys, submission, "rating", clean),
                      created_at=hour_of(clock()))
     session.add(row)
+    _mark_in_sequence(session, submission, MessageKind.rating, clock)
     if value == Rating.dissatisfied:
         submission.needs_decision = True  # a moderator decides whether to reopen
         session.add(submission)
@@ -165,6 +166,7 @@ def request_review(session: Session, submission: Submission, reason: str = "", *
                         reason_sealed=_seal(keys, submission, "review", clean),
                         status=ReviewStatus.pending, created_at=hour_of(clock()))
     session.add(row)
+    _mark_in_sequence(session, submission, MessageKind.review_request, clock)
     submission.needs_decision = True  # a moderator decides whether to reopen
     session.add(submission)
     session.flush()
@@ -243,7 +245,8 @@ def citizen_timeline(session: Session, keys: IntakeKeys,
         CaseMessage.submission_id == submission.id, col(CaseMessage.public).is_(True),
         col(CaseMessage.kind).in_([MessageKind.message, MessageKind.question,
                                    MessageKind.answer]))
-        .order_by(col(CaseMessage.created_at), col(CaseMessage.id))))
+        # Citizen rows keep only the hour: the id is the order they were written in.
+        .order_by(col(CaseMessage.id))))
     answered = {r.reply_to_id for r in rows if r.kind == MessageKind.answer}
     files = _files_by_message(session, keys, submission, [r.id for r in rows
                                                           if r.author == MessageAuthor.citizen])
@@ -358,6 +361,16 @@ def _staff_message(session: Session, actor: Actor, submission: Submission, text:
            after={"reference": submission.reference, "message_id": row.id,
                   "kind": kind.value, "public": public}, clock=clock)
     return row
+
+
+def _mark_in_sequence(session: Session, submission: Submission, kind: MessageKind,
+                      clock: Clock) -> None:
+    """An empty message row for a rating or review request: its id places the act among
+    the case's messages (times are kept only to the hour). The text itself stays sealed
+    on the rating or request row; staff see the act in the thread."""
+    assert submission.id is not None
+    session.add(CaseMessage(submission_id=submission.id, author=MessageAuthor.citizen,
+                            kind=kind, body="", public=True, created_at=hour_of(clock())))
 
 
 def _answered(session: Session, question_id: int) -> bool:

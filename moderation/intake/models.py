@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from moderation.sqltypes import LocalizedText, enum_field, localized_field, utc_field
@@ -164,6 +164,9 @@ class Submission(SQLModel, table=True):
     finding: str = Field(default="", max_length=FINDING_MAX)  # internal, never public
     awaiting_citizen: bool = Field(default=False, index=True)
     needs_decision: bool = Field(default=False, index=True)  # review asked or 不满意
+    # Possible spam (moderation.intake.spam): comma-separated signal codes, "" if none.
+    spam_signals: str = Field(default="", max_length=64,
+                              sa_column_kwargs={"server_default": text("''")})
     updated_at: datetime | None = utc_field(nullable=True)
 
 

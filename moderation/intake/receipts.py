@@ -1,8 +1,10 @@
 """Receipt codes, the signed form nonce they are derived from, and their keyed hashes.
 
-A receipt is 31 random decimal digits and a Damm check digit (≈103 bits), shown as
-eight groups of four (`1234-5678-…`): digits are easy to read aloud in Chinese and to
-type on a phone. It is never stored: the database keeps `receipt_hash`, an HMAC.
+A receipt is 24 random decimal digits and a Damm check digit (≈80 bits, 25 digits),
+shown as five groups of five (`12345-67890-…`): digits are easy to read aloud in Chinese
+and to type on any keypad. It is never stored: the database keeps `receipt_hash`, an HMAC.
+Codes issued before (31 random digits and a check digit, 32 in all) keep working: the
+parser accepts both lengths and the hash is of the plain digits either way.
 
 Idempotency: every form carries a server-signed random nonce. The receipt is derived
 from it, HMAC(receipt key, nonce), so a retried POST recomputes the same receipt and
@@ -22,9 +24,10 @@ from moderation.clock import Clock, system_clock
 from moderation.intake.errors import FormTokenInvalid
 from moderation.intake.keys import IntakeKeys
 
-RANDOM_DIGITS = 31
+RANDOM_DIGITS = 24
 RECEIPT_DIGITS = RANDOM_DIGITS + 1
-GROUP = 4
+LEGACY_DIGITS = 32  # 31 random + check: codes issued before the 25-digit format
+GROUP = 5
 NONCE_BYTES = 32
 FORM_MAX_AGE_SECONDS = 24 * 3600
 
@@ -52,25 +55,32 @@ def _with_check(random_digits: str) -> str:
 
 
 def random_receipt() -> str:
-    """A fresh receipt (32 plain digits) from the system CSPRNG."""
+    """A fresh receipt (25 plain digits) from the system CSPRNG."""
     return _with_check(f"{secrets.randbelow(10**RANDOM_DIGITS):0{RANDOM_DIGITS}d}")
 
 
 def derive_receipt(keys: IntakeKeys, nonce: bytes) -> str:
-    """The receipt (32 plain digits) of a form nonce: HMAC mapped to 31 digits + check."""
+    """The receipt (25 plain digits) of a form nonce: HMAC mapped to 24 digits + check."""
     mac = hmac.new(keys.receipt, nonce, hashlib.sha256).digest()
-    # 256 bits reduced mod 10^31 (~103 bits): the bias is below 2^-150.
+    # 256 bits reduced mod 10^24 (~80 bits): the bias is below 2^-170.
     number = int.from_bytes(mac, "big") % 10**RANDOM_DIGITS
     return _with_check(f"{number:0{RANDOM_DIGITS}d}")
 
 
+def receipt_groups(receipt: str) -> list[str]:
+    """A receipt's digits in groups of five (a legacy 32-digit code: groups of four)."""
+    size = GROUP if len(receipt) == RECEIPT_DIGITS else 4
+    return [receipt[i:i + size] for i in range(0, len(receipt), size)]
+
+
 def format_receipt(receipt: str) -> str:
-    """Show a receipt as eight dash-separated groups of four digits."""
-    return "-".join(receipt[i:i + GROUP] for i in range(0, len(receipt), GROUP))
+    """Show a receipt as five dash-separated groups of five digits."""
+    return "-".join(receipt_groups(receipt))
 
 
 def parse_receipt(text: str) -> str | None:
-    """Normalise user input to 32 plain digits, or None if it is not a valid receipt.
+    """Normalise user input to plain digits (25, or 32 for a legacy code), or None if
+    it is not a valid receipt.
 
     Lenient about spaces, dashes and full-width digits (０-９); the check digit is
     verified here, so a mistyped code never reaches the database.
@@ -84,7 +94,7 @@ def parse_receipt(text: str) -> str | None:
         elif not (ch.isspace() or ch in "-‐‑‒–—―_.·"):
             return None
     digits = "".join(kept)
-    if len(digits) != RECEIPT_DIGITS or damm_digit(digits) != "0":
+    if len(digits) not in (RECEIPT_DIGITS, LEGACY_DIGITS) or damm_digit(digits) != "0":
         return None
     return digits
 

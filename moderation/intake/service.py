@@ -43,6 +43,7 @@ from moderation.intake.receipts import (
     parse_receipt,
     receipt_hash,
 )
+from moderation.intake.spam import encode_signals, spam_signals
 from moderation.intake.storage import seal_contact, seal_display_name
 from moderation.intake.texts import SubmissionText, seal_submission_text
 from moderation.intake.validation import (
@@ -243,6 +244,11 @@ def _new_submission(keys: IntakeKeys, envelope: Envelope, kind: SubmissionKind,
         submission.unit_concerned_id = data.unit_concerned_id
     else:
         submission.category_id = data.category_id
+    if registered_by is None:  # staff registering a call are not advertising
+        texts = [data.content]
+        if isinstance(data, TipInput):
+            texts += [data.people_concerned, data.happened_when, data.happened_where]
+        submission.spam_signals = encode_signals(spam_signals(*texts))
     if not data.anonymous and not data.contact.is_empty():
         submission.contact_sealed = seal_contact(envelope.data_key, envelope.reference,
                                                  data.contact)

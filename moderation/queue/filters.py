@@ -39,6 +39,7 @@ DATE_MIN, DATE_MAX = date(1900, 1, 1), date(9998, 12, 31)
 
 class Tab(enum.StrEnum):
     new = "new"
+    spam = "spam"  # possible spam (疑似广告): new items set aside for a human look
     mine = "mine"
     overdue = "overdue"
     awaiting_citizen = "awaiting_citizen"
@@ -182,7 +183,11 @@ def tab_clause(tab: Tab, actor: Actor, now: datetime,
     if tab == Tab.new:
         if actor.role == Role.handler:
             return col(Submission.state) == S.accepted
-        return col(Submission.state) == S.new
+        return and_(col(Submission.state) == S.new, col(Submission.spam_signals) == "")
+    if tab == Tab.spam:
+        if actor.role == Role.handler:
+            return false()
+        return and_(col(Submission.state) == S.new, col(Submission.spam_signals) != "")
     # Tab.mine
     if actor.role == Role.moderator:
         return and_(col(Submission.claimed_by_id) == actor.id,

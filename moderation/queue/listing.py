@@ -70,6 +70,7 @@ class QueueItem:
     handler_id: int | None
     awaiting_citizen: bool
     needs_decision: bool
+    spam_signals: str  # possible spam: the codes of moderation.intake.spam, "" if none
     excerpt: str
     overdue: bool
 
@@ -95,7 +96,7 @@ ITEM_COLUMNS = (
     Submission.decision_due_on, Submission.handling_due_on, Submission.unit_concerned_id,
     Submission.responsible_unit_id, Submission.category_id, Submission.claimed_by_id,
     Submission.claimed_until, Submission.handler_id, Submission.awaiting_citizen,
-    Submission.needs_decision,
+    Submission.needs_decision, Submission.spam_signals,
 )
 
 

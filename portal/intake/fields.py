@@ -74,7 +74,7 @@ def _identity(values: dict[str, str], errors: dict[str, str]) -> tuple[bool, Con
 
 def people_text(values: dict[str, str]) -> str:
     """The people concerned as labelled lines (in the citizen's language)."""
-    labels = {"person_name": _("Name"), "person_post": _("Post"),
+    labels = {"person_name": _("Person's name"), "person_post": _("Post"),
               "person_badge": _("Badge number")}
     lines = [f"{labels[name]}: {' '.join(values.get(name, '').split())}"
              for name in PERSON_MAX if values.get(name, "").strip()]

@@ -22,12 +22,11 @@ from moderation.ratelimit import Decision
 from moderation.units import unit_tree
 from portal.errors import error_page
 from portal.intake.config import IntakeConfig, intake_config
+from portal.intake.receipt_sheet import NO_STORE, sheet_token
 from portal.locale_context import gettext as _
 from portal.locale_context import lazy_gettext
 from portal.templating import render
 from portal.web import db_session
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @dataclass(frozen=True)
@@ -168,6 +167,7 @@ def receipt_page(request: Request, view: ReceiptView, template: str = "intake/re
     """The receipt, shown once: never cached, never in a URL."""
     return render(request, template,
                   {"view": view, "track_url": track_url(request),
+                   "receipt_sheet": sheet_token(intake_config(request).keys, view),
                    "kind_label": _(KIND_LABELS[view.kind]), **(extra or {})},
                   headers=NO_STORE)
 

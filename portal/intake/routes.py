@@ -14,6 +14,7 @@ from portal.intake.citizen import (
     tip_post,
 )
 from portal.intake.hotline import hotline_form, hotline_receipt, hotline_register
+from portal.intake.receipt_sheet import DOWNLOAD_PATH, download_receipt
 from portal.intake.verify import verify_form, verify_posted
 from portal.roles import MODERATOR, PUBLIC
 from portal.routing import route
@@ -37,6 +38,8 @@ routes = [
     route("/submit/suggestion/confirm", suggestion_confirm, roles=PUBLIC, methods=["POST"],
           name="submit_suggestion_confirm"),
     route("/submit/receipt", receipt, roles=PUBLIC, name="submit_receipt"),
+    route(DOWNLOAD_PATH, download_receipt, roles=PUBLIC, methods=["POST"],
+          name="receipt_download"),
     route("/verify", verify_form, roles=PUBLIC, name="verify"),
     route("/verify", verify_posted, roles=PUBLIC, methods=["POST"]),
     route("/staff/intake/new", hotline_form, roles=MODERATOR, name="hotline_new"),

@@ -1,8 +1,13 @@
-"""Chooses the request's locale (cookie, then Accept-Language, then default)."""
+"""Chooses the request's locale (`?lang=`, cookie, then Accept-Language, then default).
+
+`?lang=en` picks the language for that request only, so that each language version of a
+page has an address of its own (hreflang, canonical); it sets no cookie.
+"""
 
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,7 +43,8 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        locale = negotiate(
+        asked = _query_locale(scope.get("query_string", b""))
+        locale = asked if asked in self.locales else negotiate(
             read_cookie(headers, LOCALE_COOKIE), headers.get("accept-language"),
             self.locales, self.default,
         )
@@ -48,3 +54,10 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
         finally:
             current_locale.reset(token)
+
+
+def _query_locale(query_string: bytes) -> str | None:
+    if b"lang=" not in query_string or len(query_string) > 4096:
+        return None
+    values = parse_qs(query_string.decode("latin-1")).get("lang")
+    return values[0] if values else None

@@ -21,13 +21,14 @@ from portal.i18n import html_lang
 from portal.labels import label
 from portal.ledger.public import public_item_stamps
 from portal.locale_context import gettext as _
+from portal.seo import NOT_INDEXED
 from portal.web import db_session, now
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 PUBLIC_PAGES = ("/", "/pledges", "/announcements", "/how-to-report", "/ledger", "/statistics")
 # Paths a crawler has no business with: staff area, citizens' case pages, the language switch.
-ROBOTS_DISALLOW = ("/staff", "/track", "/submit", "/receipt", "/lang/")
+ROBOTS_DISALLOW = NOT_INDEXED
 # Characters XML 1.0 forbids; they must never reach the feed or the sitemap.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

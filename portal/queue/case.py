@@ -50,7 +50,7 @@ from portal.queue.common import (
     unit_names,
     unit_options,
 )
-from portal.queue.labels import options, qlabel
+from portal.queue.labels import options, qlabel, spam_reasons
 from portal.templating import render
 from portal.track.common import intake_keys
 from portal.track.staff_files import download_name
@@ -208,7 +208,7 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         "contact": contact,
         "contact_shown": contact_shown,
         "done": DONE.get(_action_or_none(request.query_params.get("done"))),
-        "qlabel": qlabel,
+        "qlabel": qlabel, "spam_reasons": spam_reasons,
     }
 
 

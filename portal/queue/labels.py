@@ -20,6 +20,7 @@ from moderation.intake.models import (
     SubmissionKind,
     SubmissionState,
 )
+from moderation.intake.spam import SpamSignal, decode_signals
 from moderation.queue.filters import SortKey, Tab
 from moderation.workflow.transitions import Action
 from portal.locale_context import gettext
@@ -45,8 +46,11 @@ _LABELS: dict[type[enum.Enum], dict[str, str]] = {
               "partly_substantiated": N_("Partly substantiated"),
               "unsubstantiated": N_("Unsubstantiated"), "adopted": N_("Adopted"),
               "partly_adopted": N_("Partly adopted"), "noted": N_("Noted for reference")},
-    Tab: {"new": N_("New"), "mine": N_("Mine"), "overdue": N_("Overdue"),
+    Tab: {"new": N_("New"), "spam": N_("Possible spam"), "mine": N_("Mine"),
+          "overdue": N_("Overdue"),
           "awaiting_citizen": N_("Awaiting the citizen"), "all": N_("All")},
+    SpamSignal: {"wechat": N_("offers a WeChat contact"), "qq": N_("offers a QQ number"),
+                 "link": N_("contains a web link"), "phones": N_("lists many phone numbers")},
     SortKey: {"received": N_("Date received"), "due": N_("Due date")},
     MessageKind: {"message": N_("Message"), "question": N_("Question"),
                   "answer": N_("Answer"), "rating": N_("Rating"),
@@ -69,6 +73,11 @@ def qlabel(value: enum.Enum | None) -> str:
         return ""
     text = _LABELS.get(type(value), {}).get(str(value.value))
     return gettext(text) if text else str(value.value)
+
+
+def spam_reasons(stored: str | None) -> str:
+    """Why an item is possible spam, in words ("" when it is not)."""
+    return gettext(", ").join(qlabel(s) for s in decode_signals(stored))
 
 
 def options(kind: type[enum.Enum], members: Sequence[enum.Enum] | None = None

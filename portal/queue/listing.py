@@ -39,7 +39,7 @@ from portal.queue.common import (
     unit_options,
 )
 from portal.queue.forms import FormState
-from portal.queue.labels import options, qlabel
+from portal.queue.labels import options, qlabel, spam_reasons
 from portal.templating import render
 from portal.track.common import intake_keys
 from portal.web import db_session, redirect
@@ -107,7 +107,8 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
         "bulk": FormState({"public_reply": gettext(default_reject_reply(RejectReason.spam)),
                            "handling_mode": "off_site"}, {}),
         "mode_options": options(HandlingMode),
-        "qlabel": qlabel, "none_left": request.query_params.get("none") == "1",
+        "qlabel": qlabel, "spam_reasons": spam_reasons,
+        "none_left": request.query_params.get("none") == "1",
         **filter_options(db),
     }
 

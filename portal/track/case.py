@@ -18,6 +18,8 @@ from starlette.responses import Response
 
 from moderation.errors import NotFound, ValidationFailed
 from moderation.intake import followup
+from moderation.intake.case_history import StepKind, case_history
+from moderation.intake.deadlines import local_day
 from moderation.intake.errors import FileRejected
 from moderation.intake.files import UploadBatch
 from moderation.intake.followup import FollowupRefused
@@ -29,6 +31,7 @@ from portal.locale_context import lazy_gettext as N_
 from portal.streaming_form import FormRejected
 from portal.templating import render
 from portal.track.common import clock_rules, intake_keys, settings_of
+from portal.track.history import OUTCOMES, Deadline, step_words, what_was_sent
 from portal.track.session import case_of_session
 from portal.track.uploads import FilesRefused, max_body, read_followup_form, rejection
 from portal.web import db_session, redirect
@@ -51,13 +54,6 @@ RATINGS = [
 KINDS = {SubmissionKind.tip: N_("Tip"), SubmissionKind.suggestion: N_("Suggestion")}
 
 
-@dataclass(frozen=True)
-class Deadline:
-    label: str  # English message id
-    due: date
-    note: str = ""
-
-
 @dataclass
 class FormState:
     """The form that failed (by name), its errors and what the citizen typed."""
@@ -72,18 +68,20 @@ def _session_case(request: Request, db: Session) -> Submission | None:
     return db.get(Submission, submission_id) if submission_id else None
 
 
-def _deadlines(db: Session, submission: Submission, tz: str) -> list[Deadline]:
+def _deadlines(db: Session, submission: Submission, tz: str, today: date) -> list[Deadline]:
     state = submission.state
     found = []
     if state in (SubmissionState.new, SubmissionState.in_review):
-        found.append(Deadline(N_("Decision on acceptance due by"), submission.decision_due_on))
+        due = submission.decision_due_on
+        found.append(Deadline(N_("Decision on acceptance due by"), due, due < today))
     if state in (SubmissionState.accepted, SubmissionState.verifying) \
             and submission.handling_due_on is not None:
+        due = submission.handling_due_on
         note = N_("The time for handling was extended once.") if submission.extended else ""
-        found.append(Deadline(N_("Handling due by"), submission.handling_due_on, note))
+        found.append(Deadline(N_("Handling due by"), due, due < today, note))
     window = followup.review_window(submission, clock_rules(db), tz)
     if window is not None:
-        found.append(Deadline(N_("Review may be requested until"), window))
+        found.append(Deadline(N_("Review may be requested until"), window, window < today))
     return found
 
 
@@ -94,20 +92,25 @@ def _case_context(request: Request, db: Session, submission: Submission,
     now = request.app.state.clock()
     rules = clock_rules(db)
     main = main_case(db, submission)
-    timeline = followup.citizen_timeline(db, keys, submission)
+    history = case_history(db, keys, submission)
+    texts = case_texts(keys, submission)
     done = request.query_params.get("done", "")
+    current = main or submission
     return {
         "submission": submission,
         "kind_label": KINDS[submission.kind],
-        "view": public_view((main or submission).state),
+        "view": public_view(current.state),
+        "outcome": OUTCOMES.get(current.outcome) if current.outcome else "",
         "merged": main is not None,
-        "deadlines": _deadlines(db, main or submission, settings.timezone),
-        "timeline": timeline,
-        "open_questions": [e for e in timeline if e.kind == followup.MessageKind.question
-                           and not e.answered],
+        "deadlines": _deadlines(db, current, settings.timezone,
+                                local_day(now, settings.timezone)),
+        "history": [(step, step_words(step)) for step in history],
+        "sent": what_was_sent(db, texts, submission),
+        "open_questions": [s for s in history if s.kind == StepKind.question
+                           and not s.answered],
         "submitted_files": followup.submitted_files(db, keys, submission),
         "rating": followup.current_rating(db, submission),
-        "texts": case_texts(keys, submission),
+        "texts": texts,
         "can_rate": followup.can_rate(db, submission),
         "review": followup.current_review(db, submission),
         "can_review": followup.can_request_review(db, submission, now, rules,

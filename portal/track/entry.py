@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from moderation.intake import messages as m
 from moderation.intake.service import find_by_receipt
-from moderation.ratelimit import DbStore, Limit, RateLimiter, purge_expired
+from moderation.ratelimit import GLOBAL, DbStore, Limit, RateLimiter, purge_expired
 from portal.accounts.throttle import client_address
 from portal.locale_context import gettext as _
 from portal.templating import render
@@ -18,9 +18,12 @@ from portal.track.common import intake_keys
 from portal.track.session import end_citizen_session, start_citizen_session
 from portal.web import db_session, redirect
 
-# Ten wrong receipts per client in a fixed 15-minute window; the receipt's ~103 bits make
-# guessing hopeless anyway, this keeps the lookup cheap and noisy guessers out.
+# Ten wrong receipts per client in a fixed 15-minute window; the receipt's ~80 bits make
+# guessing hopeless anyway, this keeps the lookup cheap and noisy guessers out. The
+# global limit caps a guesser spread over many addresses: past it, every client waits
+# for the window to end (a citizen with a right code is let in before it is counted).
 RECEIPT_LIMIT = Limit("receipt", 10, timedelta(minutes=15))
+RECEIPT_GLOBAL_LIMIT = Limit("receipt-all", 1000, timedelta(minutes=15))
 RECEIPT_INPUT_MAX = 100
 CASE_URL = "/track/case"
 
@@ -54,14 +57,17 @@ def _open(request: Request, receipt: str) -> Response:
         # Counters must not outlive their window (first, before any counter row is locked).
         purge_expired(db, request.app.state.clock)
         limiter = RateLimiter(keys, DbStore(db), request.app.state.clock)
-        decision = limiter.hit(RECEIPT_LIMIT, address, count=False)
-        if not decision.allowed:
-            db.commit()
-            return _form(request, error=_(m.RATE_LIMITED), status_code=429,
-                         headers={"Retry-After": str(decision.retry_after)})
+        for limit, who in ((RECEIPT_LIMIT, address), (RECEIPT_GLOBAL_LIMIT, GLOBAL)):
+            decision = limiter.hit(limit, who, count=False)
+            if not decision.allowed:
+                db.commit()
+                return _form(request, receipt=receipt, error=_(m.RATE_LIMITED),
+                             status_code=429,
+                             headers={"Retry-After": str(decision.retry_after)})
         submission = find_by_receipt(db, keys, receipt)
         if submission is None or submission.id is None:
             limiter.hit(RECEIPT_LIMIT, address)
+            limiter.hit(RECEIPT_GLOBAL_LIMIT, GLOBAL)
             db.commit()
             return _form(request, receipt=receipt, error=_(m.RECEIPT_NOT_FOUND),
                          status_code=422)

@@ -77,7 +77,11 @@
     });
   });
 
-  document.querySelectorAll(".receipt-tools").forEach(function (tools) { tools.hidden = false; });
+  document.querySelectorAll(".receipt-tools button[hidden]").forEach(function (button) {
+    button.hidden = false;
+  });
+  var printHint = document.getElementById("receipt-print-hint");
+  if (printHint) { printHint.hidden = true; }
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {
       var source = document.getElementById(button.getAttribute("data-copy"));

@@ -29,7 +29,14 @@ def demo(engine, clock) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_home_page_in_chinese_then_switch_to_english(live_server, demo, browser_page) -> None:
+    # The home page logs no console error: no failed load (favicon included), no CSP
+    # violation, no script error.
+    problems: list[str] = []
+    browser_page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    browser_page.on("pageerror", lambda e: problems.append(str(e)))
     browser_page.goto(live_server.url + "/")
+    browser_page.wait_for_load_state("networkidle")
+    assert problems == []
     assert browser_page.locator("html").get_attribute("lang") == "zh-CN"
     heading = browser_page.locator("h1").inner_text()
     assert "政法队伍教育整顿" in heading

@@ -79,7 +79,7 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
     with citizen.expect_navigation():
         citizen.click("button[name=action][value=send]")
     receipt = citizen.locator("#receipt-code").inner_text().replace("\n", "")
-    assert re.fullmatch(r"\d{4}(-\d{4}){7}", receipt)
+    assert re.fullmatch(r"\d{5}(-\d{5}){4}", receipt)
 
     # The moderator takes the next item, classifies it and accepts it off-site.
     moderator = staff_context()
