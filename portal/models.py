@@ -22,6 +22,7 @@ from moderation.ledger.models import (
     LedgerVerification,
 )
 from moderation.queue.models import SubmissionSearch
+from moderation.replies.models import PublicReply
 from moderation.units import Unit
 from moderation.workflow.models import WorkflowPolicy
 from portal.accounts.models import LoginThrottle, RolePolicy, StaffUser, WebSession
@@ -58,6 +59,7 @@ __all__ = [
     "LoginThrottle",
     "Pledge",
     "PledgeUpdate",
+    "PublicReply",
     "RateCounter",
     "ReviewRequest",
     "RolePolicy",
