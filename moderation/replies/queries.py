@@ -7,7 +7,7 @@ the citizen's side is their rating (满意 / 基本满意 / 不满意), never it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -93,6 +93,13 @@ def latest_replies(session: Session, limit: int = 3) -> list[PublicReply]:
 def published_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(PublicReply)
                         .where(_published())).one()
+
+
+def published_reply_stamps(session: Session) -> list[tuple[int, datetime]]:
+    """(id, last change) of every published reply, for the sitemap."""
+    rows = session.exec(select(PublicReply.id, PublicReply.updated_at).where(_published())
+                        .order_by(col(PublicReply.id)))
+    return [(reply_id, updated) for reply_id, updated in rows if reply_id is not None]
 
 
 def reply_years(session: Session) -> list[int]:

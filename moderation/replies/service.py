@@ -15,6 +15,7 @@ from moderation.audit import record
 from moderation.clock import Clock, system_clock
 from moderation.errors import InvalidTransition, NotPermitted, StaleVersion, ValidationFailed
 from moderation.intake.deadlines import DEFAULT_TIMEZONE, hour_of, local_day
+from moderation.intake.followup import FollowupRefused
 from moderation.intake.models import REASON_MAX, Submission, SubmissionState
 from moderation.replies.models import REPLY_MAX, SUMMARY_MAX, PublicReply, ReplyState
 from moderation.replies.transitions import WITHDRAWABLE, Step, transition_for
@@ -34,14 +35,6 @@ SAME_WRITER = _("Another moderator must approve the reply: you wrote this versio
 ALREADY_PUBLISHED = _("The reply is already public, so consent can no longer be withdrawn. "
                       "Please contact the campaign office if it should be taken down.")
 NO_CONSENT_GIVEN = _("You did not agree to publication; nothing will be published.")
-
-
-class ConsentRefused(InvalidTransition):
-    """The citizen cannot withdraw now; `message` is an English message id."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def reply_of(session: Session, submission_id: int) -> PublicReply | None:
@@ -85,12 +78,12 @@ def _bump(session: Session, reply: PublicReply, expected_version: int) -> None:
 
 
 def _audit(session: Session, actor: Actor, submission: Submission, step: Step,
-           before: ReplyState | None, reply: PublicReply, clock: Clock,
+           before: ReplyState | None, row: PublicReply, clock: Clock,
            **extra: object) -> None:
     record(session, actor, f"public_reply.{step.value}", "submission", submission.id,
            before={"state": before.value if before else None},
-           after={"reference": submission.reference, "state": reply.state.value,
-                  "version": reply.version, **extra}, clock=clock)
+           after={"reference": submission.reference, "state": row.state.value,
+                  "version": row.version, **extra}, clock=clock)
 
 
 def write(session: Session, actor: Actor, submission_id: int, expected_version: int | None,
@@ -134,8 +127,8 @@ def write(session: Session, actor: Actor, submission_id: int, expected_version: 
     session.add(reply)
     session.flush()
     _audit(session, actor, submission, Step.write, before, reply, clock,
-           summary={"sha256": text_digest(clean_summary), "chars": len(clean_summary)},
-           reply={"sha256": text_digest(clean_reply), "chars": len(clean_reply)})
+           summary_text={"sha256": text_digest(clean_summary), "chars": len(clean_summary)},
+           reply_text={"sha256": text_digest(clean_reply), "chars": len(clean_reply)})
     return reply
 
 
@@ -187,11 +180,11 @@ def withdraw_consent(session: Session, submission: Submission, *,
     `withdrawn`; the time kept is the hour, as for every citizen action.
     """
     if not submission.publish_consent:
-        raise ConsentRefused(NO_CONSENT_GIVEN)
+        raise FollowupRefused(NO_CONSENT_GIVEN)
     assert submission.id is not None
     reply = reply_of(session, submission.id)
     if (reply.state if reply else None) not in WITHDRAWABLE:
-        raise ConsentRefused(ALREADY_PUBLISHED)
+        raise FollowupRefused(ALREADY_PUBLISHED)
     submission.publish_consent = False
     session.add(submission)
     if reply is not None:

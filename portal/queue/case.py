@@ -50,6 +50,7 @@ from portal.queue.common import (
     unit_options,
 )
 from portal.queue.labels import options, qlabel
+from portal.queue.public_reply import done_message, reply_context
 from portal.templating import render
 from portal.track.staff_files import download_name
 from portal.web import db_session
@@ -197,8 +198,10 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
                              and may_view_contact(db, actor)),
         "contact": contact,
         "contact_shown": contact_shown,
-        "done": DONE.get(_action_or_none(request.query_params.get("done"))),
+        "done": DONE.get(_action_or_none(request.query_params.get("done")))
+        or done_message(request.query_params.get("done")),
         "qlabel": qlabel,
+        **reply_context(db, actor, submission),
     }
 
 

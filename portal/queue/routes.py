@@ -6,6 +6,7 @@ from portal.queue.actions import case_action, show_contact
 from portal.queue.bulk import bulk_action
 from portal.queue.case import case_page
 from portal.queue.listing import export_csv, queue_page, take_next
+from portal.queue.reply_actions import reply_step
 from portal.routing import route
 
 routes = [
@@ -19,4 +20,6 @@ routes = [
           name="case_contact"),
     route("/staff/cases/{reference:str}/{action:str}", case_action, methods=["POST"],
           name="case_action"),
+    route("/staff/cases/{reference:str}/public-reply/{step:str}", reply_step,
+          methods=["POST"], name="case_public_reply"),
 ]
