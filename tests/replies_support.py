@@ -12,6 +12,7 @@ from moderation.intake.service import IntakeResult, submit_suggestion
 from moderation.intake.validation import SuggestionInput
 from moderation.replies import service
 from moderation.replies.models import PublicReply
+from moderation.roles import Actor
 from moderation.workflow import claims, handling, triage
 from tests.workflow_support import World
 
@@ -38,25 +39,29 @@ def suggest(db: Session, keys: IntakeKeys, clock: FixedClock, category: Category
 
 
 def conclude(db: Session, clock: FixedClock, world: World, submission: Submission,
-             reply: str = "已采纳，自下月起周六上午开放户籍窗口。") -> Submission:
-    """Claim, accept (off-site), verify and conclude as adopted; committed."""
+             reply: str = "已采纳，自下月起周六上午开放户籍窗口。", *,
+             by: Actor | None = None) -> Submission:
+    """Claim, accept, verify and conclude as adopted, by the handler `by` (default: the
+    off-site verifier) in their unit; committed."""
     assert submission.id is not None
+    handler = by or world.handler
     sub = claims.claim(db, world.moderator, submission.id, submission.version, clock=clock)
     sub = triage.accept(db, world.moderator, sub.id, sub.version, mode="off_site",  # type: ignore[arg-type]
-                        responsible_unit_id=world.verifier.id, handler_id=world.handler.id,
+                        responsible_unit_id=handler.unit_id, handler_id=handler.id,
                         clock=clock)
-    sub = handling.start_verification(db, world.handler, sub.id, sub.version, clock=clock)  # type: ignore[arg-type]
-    sub = handling.conclude(db, world.handler, sub.id, sub.version, outcome="adopted",  # type: ignore[arg-type]
+    sub = handling.start_verification(db, handler, sub.id, sub.version, clock=clock)  # type: ignore[arg-type]
+    sub = handling.conclude(db, handler, sub.id, sub.version, outcome="adopted",  # type: ignore[arg-type]
                             finding="内部核查记录。", public_reply=reply, clock=clock)
     db.commit()
     return sub
 
 
 def publish(db: Session, clock: FixedClock, world: World, submission: Submission,
-            summary: str = "群众建议延长户籍窗口办公时间。") -> PublicReply:
-    """Write the public reply as the handler, approve it as a moderator; committed."""
+            summary: str = "群众建议延长户籍窗口办公时间。", *,
+            by: Actor | None = None) -> PublicReply:
+    """Write the public reply as a handler, approve it as a moderator; committed."""
     assert submission.id is not None
-    service.write(db, world.handler, submission.id, None, summary=summary,
+    service.write(db, by or world.handler, submission.id, None, summary=summary,
                   reply_text="已采纳，周六上午开放户籍窗口。", clock=clock)
     reply = service.approve(db, world.moderator, submission.id, 1, clock=clock)
     db.commit()
