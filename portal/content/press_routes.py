@@ -21,6 +21,7 @@ from portal.content.forms import ANNOUNCEMENT_FIELDS
 from portal.content.images import ImageRejected, cover_path, store_cover
 from portal.content.markdown import render_markdown
 from portal.content.models import Announcement, AnnouncementStatus
+from portal.content.pledge_progress import routes as pledge_progress_routes
 from portal.locale_context import gettext as _
 from portal.routing import route
 from portal.templating import render
@@ -248,4 +249,5 @@ routes = [
     route("/staff/announcements/{id:int}/{action:str}", announcement_action, methods=["POST"],
           name="press_announcement_action"),
     *campaign_routes,
+    *pledge_progress_routes,
 ]

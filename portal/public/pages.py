@@ -14,7 +14,12 @@ from moderation.sqltypes import pick
 from portal.content.markdown import render_markdown
 from portal.content.models import CampaignStage
 from portal.content.pledge_updates import pledge_updates
-from portal.content.queries import campaign_view, latest_announcements, public_pledges
+from portal.content.queries import (
+    campaign_view,
+    latest_announcements,
+    public_announcement_titles,
+    public_pledges,
+)
 from portal.i18n import DISPLAY_TZ
 from portal.locale_context import lazy_gettext
 from portal.public.replies import reply_context
@@ -79,9 +84,12 @@ def pledges(request: Request) -> Response:
         view = campaign_view(db)
         items = public_pledges(db, view.campaign) if view else []
         updates = pledge_updates(db, [i.pledge.id for i in items if i.pledge.id is not None])
+        linked = {u.announcement_id for rows in updates.values() for u in rows
+                  if u.announcement_id is not None}
+        public = public_announcement_titles(db, linked, now(request))
     return render(request, "public/pledges.html",
                   {"campaign": view.campaign if view else None, "pledges": items,
-                   "updates": updates})
+                   "updates": updates, "announcement_titles": public})
 
 
 def _submit_url(request: Request) -> str | None:
