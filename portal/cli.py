@@ -66,14 +66,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from moderation.intake.keys import IntakeKeys
     from portal.demo import load_demo
+    from portal.demo_cases import load_demo_cases
 
-    with _engine() as engine:
+    settings = _settings()
+    keys = IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
+    with _engine(settings) as engine:
         upgrade(engine)
         with Session(engine) as session:
             summary = load_demo(session, clock=system_clock)
+            cases = load_demo_cases(session, keys)
             session.commit()
     print(summary)
+    print(cases.summary)
+    print("Demo receipts to try at /track (demo data, not real reports):")
+    for label, receipt in cases.receipts:
+        print(f"  {receipt}  ({label})")
     return 0
 
 
