@@ -15,18 +15,17 @@ from starlette.responses import Response
 
 from moderation.errors import ValidationFailed
 from moderation.ledger import messages as m
-from moderation.roles import Role
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.content.fields import clean_text
 from portal.content.models import Announcement, AnnouncementStatus, Pledge, PledgeStatus
 from portal.content.pledge_updates import NOTE_MAX, add_pledge_update, pledge_updates
 from portal.i18n import DISPLAY_TZ
 from portal.locale_context import gettext as _
+from portal.roles import PRESS
 from portal.routing import route
 from portal.templating import render
 from portal.web import clock, db_session, now, redirect
 
-PRESS = (Role.press, Role.admin)
 ANNOUNCEMENT_CHOICES = 100
 
 
@@ -64,7 +63,6 @@ def _page(request: Request, values: dict[str, str], errors: dict[str, str],
     }, status_code=status_code)
 
 
-@require_roles(*PRESS)
 def progress_page(request: Request) -> Response:
     """The pledge's progress entries, newest first, and the form to add one."""
     today = now(request).astimezone(DISPLAY_TZ).date()
@@ -72,7 +70,6 @@ def progress_page(request: Request) -> Response:
                            "announcement_id": ""}, {})
 
 
-@require_roles(*PRESS)
 async def progress_post(request: Request) -> Response:
     form = await request.form()
     fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
@@ -129,8 +126,8 @@ def _progress_post(request: Request, fields: dict[str, str]) -> Response:
 
 
 routes = [
-    route("/staff/campaign/pledges/{id:int}/progress", progress_page,
+    route("/staff/campaign/pledges/{id:int}/progress", progress_page, roles=PRESS,
           name="press_pledge_progress"),
-    route("/staff/campaign/pledges/{id:int}/progress", progress_post, methods=["POST"],
-          name="press_pledge_progress_add"),
+    route("/staff/campaign/pledges/{id:int}/progress", progress_post, roles=PRESS,
+          methods=["POST"], name="press_pledge_progress_add"),
 ]

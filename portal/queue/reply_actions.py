@@ -16,8 +16,7 @@ from starlette.responses import Response
 from moderation.errors import InvalidTransition, StaleVersion, ValidationFailed
 from moderation.replies import service
 from moderation.replies.transitions import Step
-from moderation.roles import Actor, Role
-from portal.accounts.permissions import require_roles
+from moderation.roles import Actor
 from portal.queue.case import case_context, render_case
 from portal.queue.common import find_case, queue_actor, tz_of
 from portal.queue.forms import FormState
@@ -28,7 +27,6 @@ FIELDS = {Step.write: ("summary", "reply"), Step.approve: (), Step.unpublish: ("
 TEXT_MAX = 20_000
 
 
-@require_roles(Role.moderator, Role.handler)
 async def reply_step(request: Request) -> Response:
     """POST /staff/cases/{reference}/public-reply/{step}."""
     form = await request.form()
