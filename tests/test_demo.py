@@ -143,7 +143,7 @@ def test_demo_org_tree(db, clock) -> None:
 
 
 def test_demo_command_runs_twice(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    monkeypatch.setattr(demo_cases, "DEMO_CASES", 24)  # the full set is tested elsewhere
+    monkeypatch.setattr(demo_cases, "DEMO_CASES", 12)  # the full set is tested elsewhere
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
@@ -151,11 +151,11 @@ def test_demo_command_runs_twice(tmp_path, monkeypatch: pytest.MonkeyPatch, caps
     assert main(["demo"]) == 0
     first = capsys.readouterr().out
     assert "added" in first
-    assert "demo cases: added 24 demo cases" in first
-    receipts = re.findall(r"^  ([\d-]+)  \(", first, re.MULTILINE)
+    assert "demo cases: added 12 demo cases" in first
+    receipts = re.findall(r"^  (\d[\d -]*\d)  \(", first, re.MULTILINE)
     assert len(receipts) == 2
     assert main(["demo"]) == 0
     second = capsys.readouterr().out
     assert "nothing changed" in second
-    assert "demo cases: all 24 already loaded, nothing changed" in second
-    assert re.findall(r"^  ([\d-]+)  \(", second, re.MULTILINE) == receipts
+    assert "demo cases: all 12 already loaded, nothing changed" in second
+    assert re.findall(r"^  (\d[\d -]*\d)  \(", second, re.MULTILINE) == receipts
