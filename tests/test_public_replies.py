@@ -219,4 +219,11 @@ def test_the_writer_cannot_approve_their_own_reply(db, clock, world, keys,
                                 submission.reference))), "reply_version": "1"})
     assert forged.status_code == 422
     other = signed_in("mod2")
+    waiting = page(other.get("/staff/public-replies"))
+    assert [a.get_text() for a in waiting.select("a.case-link")] == [submission.reference]
     assert staff_post(other, submission.reference, "approve").status_code == 303
+    assert page(other.get("/staff/public-replies")).select("a.case-link") == []
+    published = page(other.get("/staff/public-replies?state=published"))
+    assert [a.get_text() for a in published.select("a.case-link")] == [submission.reference]
+    assert other.get("/staff/public-replies?state=bogus").status_code == 400
+    assert signed_in("handler-v").get("/staff/public-replies").status_code == 403

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from moderation.intake.models import CaseRating, Rating, SubmissionKind
+from moderation.intake.models import CaseRating, Rating, Submission, SubmissionKind
 from moderation.replies.models import PublicReply, ReplyState
 
 PAGE_SIZE = 20
@@ -117,3 +117,28 @@ def ratings_of(session: Session, replies: list[PublicReply]) -> dict[int, Rating
                         .where(col(CaseRating.submission_id).in_(by_submission))
                         .order_by(col(CaseRating.id)))
     return {by_submission[submission_id]: Rating(rating) for submission_id, rating in rows}
+
+
+@dataclass(frozen=True)
+class StaffReplyRow:
+    """A public reply as the moderators' list shows it."""
+
+    reply: PublicReply
+    reference: str
+
+
+def replies_in_state(session: Session, state: ReplyState, limit: int = 200
+                     ) -> list[StaffReplyRow]:
+    """Replies in one state, most recently changed first, with their case numbers."""
+    rows = session.exec(
+        select(PublicReply, Submission.reference)
+        .join(Submission, col(Submission.id) == PublicReply.submission_id)
+        .where(col(PublicReply.state) == state)
+        .order_by(col(PublicReply.updated_at).desc(), col(PublicReply.id).desc())
+        .limit(limit))
+    return [StaffReplyRow(reply, reference) for reply, reference in rows]
+
+
+def count_in_state(session: Session, state: ReplyState) -> int:
+    return session.exec(select(func.count()).select_from(PublicReply)
+                        .where(col(PublicReply.state) == state)).one()
