@@ -246,7 +246,7 @@ class _Runner:
                                        clock=self.at(plan, 6))
             question = followup.open_questions(db, sub.id)[0]  # type: ignore[arg-type]
             followup.answer_question(db, sub, question.id, data.ANSWER,  # type: ignore[arg-type]
-                                     clock=self.at(plan, 7))
+                                     keys=self.keys, clock=self.at(plan, 7))
             db.refresh(sub)
         if plan.fate != SubmissionState.concluded or plan.outcome is None:
             return
@@ -255,7 +255,7 @@ class _Runner:
                                 finding=data.FINDINGS, public_reply=data.REPLIES[plan.outcome],
                                 clock=self.at(plan, days))
         if plan.rating is not None:
-            followup.rate(db, sub, plan.rating, clock=self.at(plan, days + 2))
+            followup.rate(db, sub, plan.rating, keys=self.keys, clock=self.at(plan, days + 2))
         if plan.consent:
             self._public_reply(plan, sub, handler, days, added)
 

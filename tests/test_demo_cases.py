@@ -12,6 +12,7 @@ from sqlmodel import SQLModel, select
 from moderation.audit import verify
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission, SubmissionState
+from moderation.intake.texts import case_texts
 from moderation.replies.models import PublicReply, ReplyState
 from moderation.roles import Role
 from portal.accounts.models import StaffUser
@@ -39,7 +40,9 @@ def test_demo_cases_fill_the_queue_statistics_and_replies(client, db, clock, app
     assert f"added {CASES} demo cases" in loaded.summary
     states = {s.state for s in db.exec(select(Submission))}
     assert states == set(SubmissionState)  # every state of the workflow is shown
-    assert all(s.content.startswith(DEMO_MARK) for s in db.exec(select(Submission)))
+    # Sealed like real ones: readable only through the submission's own key.
+    assert all(case_texts(keys, s).content.startswith(DEMO_MARK)
+               for s in db.exec(select(Submission)))
     assert len({s.received_at.month for s in db.exec(select(Submission))}) >= 3
 
     make_user(Role.moderator)

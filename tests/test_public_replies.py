@@ -69,7 +69,7 @@ def public_texts(client: Any, extra: tuple[str, ...] = ()) -> list[str]:
 
 
 def test_consenting_suggestion_is_published_without_the_citizens_words(
-        client, db, clock, world, signed_in) -> None:
+        client, db, clock, world, keys, signed_in) -> None:
     category = topic(db)
     citizen_sends(client, category.id, consent=True)
     submission = newest(db)
@@ -94,7 +94,7 @@ def test_consenting_suggestion_is_published_without_the_citizens_words(
     approved = staff_post(moderator, concluded.reference, "approve")
     assert approved.status_code == 303
     followup.rate(db, db.get(Submission, submission.id), Rating.satisfied,  # type: ignore[arg-type]
-                  comment=f"评价原话{WORDS}", clock=clock)
+                  comment=f"评价原话{WORDS}", keys=keys, clock=clock)
     db.commit()
 
     listing = page(client.get("/replies"))
