@@ -67,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _intake_keys(settings: Settings) -> IntakeKeys:
-    """The keys migrations need to convert stored submissions (see migration 0003)."""
+    """The keys migrations need to convert stored submissions (see migration 0004)."""
     return IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
 
 

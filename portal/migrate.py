@@ -47,7 +47,7 @@ def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None =
     """Migrate the database behind `engine` to `revision`.
 
     `keys` and `settings` let a migration convert stored data (0004 seals the texts of
-    existing submissions, 0005 seals TOTP secrets left in plaintext); an empty database
+    existing submissions, 0006 seals TOTP secrets left in plaintext); an empty database
     needs neither, and a migration that needs them stops with a message without them.
     """
     with engine.begin() as connection:

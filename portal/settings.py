@@ -45,6 +45,8 @@ class Settings:
     upload_max_file_bytes: int = 50 * 1024 * 1024
     upload_max_total_bytes: int = 200 * 1024 * 1024
     upload_max_files: int = 10
+    upload_worker_memory_mb: int = 768
+    upload_worker_seconds: int = 60
     # Follow-up (/track): idle minutes of a citizen session; optional SMTP update notices.
     track_idle_minutes: int = 15
     public_cache_seconds: int = 5
@@ -119,6 +121,8 @@ class Settings:
             upload_max_file_bytes=_int(values, "UPLOAD_MAX_FILE_BYTES", 50 * 1024 * 1024),
             upload_max_total_bytes=_int(values, "UPLOAD_MAX_TOTAL_BYTES", 200 * 1024 * 1024),
             upload_max_files=_int(values, "UPLOAD_MAX_FILES", 10),
+            upload_worker_memory_mb=_int(values, "UPLOAD_WORKER_MEMORY_MB", 768),
+            upload_worker_seconds=_int(values, "UPLOAD_WORKER_SECONDS", 60),
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             smtp_host=values.get("SMTP_HOST", "").strip(),

@@ -11,6 +11,7 @@ from PIL import Image
 
 from portal.content.images import (
     MAX_PIXELS,
+    WRONG_TYPE,
     ImageRejected,
     clean_image,
     cover_path,
@@ -89,3 +90,13 @@ def test_store_names_by_hash_and_cover_path_validates(tmp_path: Path) -> None:
     for bad in ("../secret_key", name.upper(), name + ".png", "a" * 64 + ".gif",
                 "a" * 64 + ".jpg", "", "covers/" + name):
         assert cover_path(Settings, bad) is None, bad
+
+
+def test_store_cover_decodes_in_the_sandbox_and_refusals_come_back(tmp_path: Path) -> None:
+    with pytest.raises(ImageRejected) as wrong:
+        store_cover(tmp_path, b"GIF89a not a cover", LIMIT)
+    assert (wrong.value.status, wrong.value.message) == (415, WRONG_TYPE)
+    with pytest.raises(ImageRejected) as bomb:
+        store_cover(tmp_path, encode("PNG", size=(12_000, 12_000), mode="1"), LIMIT)
+    assert bomb.value.status == 413
+    assert not (tmp_path / "covers").exists() or list((tmp_path / "covers").iterdir()) == []

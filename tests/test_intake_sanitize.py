@@ -106,7 +106,9 @@ def mp4_with_gps() -> bytes:
 def _clean(code: str, data: bytes, caps: SanitizeCaps | None = None) -> bytes:
     out = io.BytesIO()
     status = sanitize(TYPES[code], io.BytesIO(data), len(data), out, caps or SanitizeCaps())
-    assert status is MetadataStatus.stripped
+    # Video streams can carry encoder data no cleaner reaches: said as "partial".
+    video = TYPES[code].kind == "video"
+    assert status is (MetadataStatus.partial if video else MetadataStatus.stripped)
     return out.getvalue()
 
 
@@ -200,7 +202,7 @@ def test_over_type_cap_or_damaged_files_are_refused_not_kept() -> None:
     assert too_big.value.code == "too_large_for_type"
     with pytest.raises(FileRejected) as pixels:
         _clean("jpeg", jpeg_with_gps((400, 400)), SanitizeCaps(image_pixels=1000))
-    assert pixels.value.code == "too_large_for_type"
+    assert pixels.value.code == "over_budget"
     for code, junk in (("jpeg", b"\xff\xd8\xff" + b"\x00" * 50), ("pdf", b"%PDF-1.7 junk"),
                        ("docx", b"PK\x03\x04 not really"), ("mp4", b"\x00\x00\x00\x20moov")):
         with pytest.raises(FileRejected) as damaged:

@@ -44,7 +44,7 @@ EDITS_SINCE_RELEASE = [
      "sa.Column('totp_secret', sa.String(length=64)"),
 ]
 PLAIN_SECRET = pyotp.random_base32()
-REPAIR_REVISION = "0005"  # 0005_repair_totp_secret.py
+REPAIR_REVISION = "0006"  # 0006_repair_totp_secret.py
 CLOCK = FixedClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
 
 
@@ -52,7 +52,7 @@ def test_released_migrations_are_unchanged() -> None:
     found = problems()
     assert not found, "\n\n".join(found)
     assert {"versions/0001_initial_schema.py", "versions/0002_search_index.py",
-            "versions/0005_repair_totp_secret.py"} <= set(read_manifest())
+            "versions/0006_repair_totp_secret.py"} <= set(read_manifest())
 
 
 def test_a_changed_or_unlisted_migration_is_caught(tmp_path: Path) -> None:

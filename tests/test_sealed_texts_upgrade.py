@@ -1,5 +1,5 @@
 """A database filled before texts were sealed (revision 0002) upgrades and keeps working:
-migration 0003 seals every citizen text with its submission's key, rewrites the search
+migration 0004 seals every citizen text with its submission's key, rewrites the search
 index as blind hashes, drops the texts of erased submissions, and leaves no plaintext in
 the database bytes (SQLite file and WAL; PostgreSQL dump)."""
 
@@ -72,11 +72,9 @@ def test_a_0002_database_upgrades_to_sealed_texts_and_still_works(
         empty_engine: Engine) -> None:  # noqa: F811
     upgrade(empty_engine, "0002")
     fill_at_0002(empty_engine)
-    # 0003 needs no keys; run it first, since SQLite's driver does not roll back DDL
-    # when a later migration of the same upgrade refuses.
-    upgrade(empty_engine, "0003")
+    upgrade(empty_engine, "0003")  # needs no keys
     with pytest.raises(RuntimeError, match="intake keys"):
-        upgrade(empty_engine)  # rows to seal, but no keys: refused, nothing changed
+        upgrade(empty_engine)  # rows to seal, but no keys: refused before any change
     upgrade(empty_engine, keys=KEYS)
 
     with Session(empty_engine) as db:

@@ -29,3 +29,7 @@ class FileRejected(DomainError):
         self.file_index = file_index
         self.message = messages.FILE_MESSAGES[code]
         super().__init__(f"{code}: {self.message}")
+
+    def __reduce__(self) -> tuple[type[FileRejected], tuple[str, int | None]]:
+        # Raised in the cleaning worker and re-raised in the server: must pickle.
+        return (FileRejected, (self.code, self.file_index))

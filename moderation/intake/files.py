@@ -28,11 +28,13 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from moderation.intake.crypto import DecryptingReader, EncryptingWriter, file_key, new_data_key
+from moderation.intake.cleaning import CleanJob, WorkerLimits, clean_in_worker
+from moderation.intake.crypto import EncryptingWriter, file_key, new_data_key
 from moderation.intake.errors import FileRejected
-from moderation.intake.filetypes import SNIFF_BYTES, check_extension, detect
+from moderation.intake.filetimes import settle
+from moderation.intake.filetypes import SNIFF_BYTES, TYPES
 from moderation.intake.models import MetadataStatus, Submission
-from moderation.intake.sanitize import SanitizeCaps, sanitize
+from moderation.intake.sanitize import SanitizeCaps
 
 MB = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -47,6 +49,7 @@ class UploadLimits:
     total_bytes: int = 200 * MB
     count: int = 10
     caps: SanitizeCaps = field(default_factory=SanitizeCaps)
+    worker: WorkerLimits = field(default_factory=WorkerLimits)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class UploadSink:
         self._part = batch.upload_dir / f"tmp-{token}.part"
         self._raw_name = self._raw.name
         self._fh = open(self._raw, "xb")  # noqa: SIM115 (closed in finish/abort)
+        settle(self._raw, batch.upload_dir)
         self._writer = EncryptingWriter(self._fh, self._key(self._raw_name),
                                         file_context(batch.envelope.reference, self._raw_name))
         self._head = bytearray()
@@ -154,6 +158,7 @@ class UploadSink:
             except UnicodeDecodeError:
                 self._is_text = False
         self._writer.write(chunk)
+        settle(self._fh.fileno())  # each write stamps the file with the second
 
     def finish(self) -> StoredUpload:
         """Decide the type, strip metadata into `tmp-*.part`, drop the raw copy."""
@@ -179,31 +184,29 @@ class UploadSink:
             # Hostile files make parsers fail in many ways: refuse, never crash.
             raise self._reject("damaged") from exc
         self._raw.unlink(missing_ok=True)
+        settle(self._part, self.batch.upload_dir)
         self.batch.finished.append(self.result)
         return self.result
 
     def _clean(self, original_sha256: str) -> StoredUpload:
         reference = self.batch.envelope.reference
-        with open(self._raw, "rb") as raw:
-            reader = DecryptingReader(raw, self._key(self._raw_name),
-                                      file_context(reference, self._raw_name))
-            file_type = detect(bytes(self._head), reader, is_text=self._is_text)
-            check_extension(self.display_name, file_type)
-            with open(self._part, "xb") as part:
-                out = EncryptingWriter(part, self._key(self.stored_name),
-                                       file_context(reference, self.stored_name))
-                status = sanitize(file_type, reader, reader.size, out, self.batch.limits.caps)
-                size = out.finish()
-                part.flush()
-                os.fsync(part.fileno())
-        if size == 0:
+        job = CleanJob(
+            raw_path=str(self._raw), raw_key=self._key(self._raw_name),
+            raw_context=file_context(reference, self._raw_name),
+            part_path=str(self._part), part_key=self._key(self.stored_name),
+            part_context=file_context(reference, self.stored_name),
+            head=bytes(self._head), is_text=self._is_text, display_name=self.display_name,
+            caps=self.batch.limits.caps)
+        result = clean_in_worker(job, self.batch.limits.worker, self.size)
+        if result.size == 0:
             raise FileRejected("damaged")
+        file_type = TYPES[result.code]
         stem = self.display_name.rsplit(".", 1)[0] if "." in self.display_name else \
             self.display_name
         return StoredUpload(
-            stored_name=self.stored_name, size=size, media_type=file_type.media_type,
-            extension=file_type.extension, sha256=out.sha256.hexdigest(),
-            original_sha256=original_sha256, metadata_status=status,
+            stored_name=self.stored_name, size=result.size, media_type=file_type.media_type,
+            extension=file_type.extension, sha256=result.sha256,
+            original_sha256=original_sha256, metadata_status=result.status,
             display_name=f"{stem}.{file_type.extension}")
 
     def abort(self) -> None:
@@ -212,6 +215,7 @@ class UploadSink:
             self._fh.close()
         self._raw.unlink(missing_ok=True)
         self._part.unlink(missing_ok=True)
+        settle(self.batch.upload_dir)
         if not self._aborted:
             self._aborted = True
             self.batch.release(self)
@@ -224,6 +228,7 @@ class UploadBatch:
                  *, existing_count: int = 0, existing_bytes: int = 0) -> None:
         self.upload_dir = Path(upload_dir)
         self.upload_dir.mkdir(parents=True, exist_ok=True)
+        settle(self.upload_dir, self.upload_dir.parent)
         self.envelope = envelope
         self.limits = limits
         self.bytes_received = existing_bytes
@@ -255,6 +260,7 @@ class UploadBatch:
             part = self.upload_dir / f"tmp-{upload.stored_name.removesuffix('.enc')}.part"
             os.replace(part, final)
             self.promoted.append(final)
+        settle(*self.promoted, self.upload_dir)
         _fsync_dir(self.upload_dir)
 
     def abort(self) -> None:
@@ -264,10 +270,11 @@ class UploadBatch:
         for path in self.promoted:
             path.unlink(missing_ok=True)
         self.promoted.clear()
+        settle(self.upload_dir)
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOATIME", 0))
     try:
         os.fsync(fd)
     finally:

@@ -43,6 +43,8 @@ FILE_MESSAGES = {
     "type_mismatch": _("The file name does not match its content."),
     "damaged": _("This file seems damaged and could not be read."),
     "too_large_for_type": _("This file is too large for its type. Please send a smaller one."),
+    "over_budget": _("This file would take too much memory or time to check safely (too "
+                     "many pixels, frames, pages or parts). Please send a smaller version."),
 }
 
 # Receipts, follow-up and rate limits

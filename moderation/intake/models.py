@@ -109,6 +109,9 @@ class Submission(SQLModel, table=True):
         Index("ix_submission_state_decision_due", "state", "decision_due_on"),
         # The queue's overdue tab and counters (moderation.queue.filters.overdue_clause).
         Index("ix_submission_state_handling_due", "state", "handling_due_on"),
+        # Similar-case hints: the newest submissions about one unit
+        # (moderation.queue.similar), without reading every row of the unit.
+        Index("ix_submission_unit_received", "unit_concerned_id", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -200,6 +203,9 @@ class MetadataStatus(enum.StrEnum):
     stripped = "stripped"  # rewritten without metadata
     none = "none"  # the format carries none (plain text)
     kept = "kept"  # could not be stripped; staff are warned
+    # Tags and times removed, but the format can carry more that no cleaner reaches (a
+    # video stream's own encoder data); the citizen is told before sending, staff too.
+    partial = "partial"
 
 
 class SubmissionFile(SQLModel, table=True):

@@ -2,8 +2,10 @@
 
 MP3 loses its ID3v2, ID3v1 and APEv2 tags. WAV and MP4 keep their layout: metadata
 chunks and boxes (WAV LIST/id3/bext/iXML/XMP; MP4 udta/meta/uuid, where phones put GPS
-as ©xyz) are renamed to padding (`JUNK` / `free`) and zeroed, so no offset moves and the
-media data is copied as it is. Only the MP4 `moov` box is held in memory.
+as ©xyz, and cover art) are renamed to padding (`JUNK` / `free`) and zeroed, and the
+creation and modification times of the movie, its tracks and their media (`mvhd`,
+`tkhd`, `mdhd`) are set to zero, so no offset moves and the media data is copied as it
+is. Only the MP4 `moov` box is held in memory; its track count and duration are budgeted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import struct
 from typing import BinaryIO
 
+from moderation.intake import budgets
 from moderation.intake.errors import FileRejected
 from moderation.intake.models import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps
@@ -21,6 +24,7 @@ _COPY = 64 * 1024
 _WAV_STRIP = {b"LIST", b"id3 ", b"ID3 ", b"bext", b"iXML", b"_PMX", b"cart", b"DISP"}
 _MP4_STRIP = {b"udta", b"meta", b"uuid", b"Xtra"}
 _MP4_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"edts"}
+_MP4_TIMED = {b"mvhd", b"tkhd", b"mdhd"}
 
 
 def _copy_range(src: BinaryIO, out: BinaryIO, start: int, length: int) -> None:
@@ -118,9 +122,18 @@ def _neutralise(box: bytearray, start: int, end: int, depth: int = 0) -> None:
         if kind in _MP4_STRIP:
             box[pos + 4:pos + 8] = b"free"
             box[pos + header:pos + size] = bytes(size - header)
+        elif kind in _MP4_TIMED:
+            _zero_times(box, pos + header, pos + size)
         elif kind in _MP4_CONTAINERS and depth < 8:
             _neutralise(box, pos + header, pos + size, depth + 1)
         pos += size
+
+
+def _zero_times(box: bytearray, body: int, end: int) -> None:
+    """Creation and modification times of mvhd/tkhd/mdhd (after version and flags)."""
+    width = 16 if box[body] == 1 else 8
+    if body + 4 + width <= end:
+        box[body + 4:body + 4 + width] = bytes(width)
 
 
 def clean_mp4(src: BinaryIO, size: int, out: BinaryIO, caps: SanitizeCaps) -> MetadataStatus:
@@ -135,6 +148,9 @@ def clean_mp4(src: BinaryIO, size: int, out: BinaryIO, caps: SanitizeCaps) -> Me
                 raise FileRejected("too_large_for_type")
             src.seek(pos)
             moov = bytearray(src.read(box_size))
+            tracks, seconds = budgets.mp4_budget(moov, header)
+            if tracks > caps.media_streams or seconds > caps.media_seconds:
+                raise FileRejected("over_budget")
             _neutralise(moov, header, box_size)
             out.write(moov)
         elif kind in _MP4_STRIP:
@@ -153,11 +169,16 @@ def clean_ogg(src: BinaryIO, size: int, out: BinaryIO, caps: SanitizeCaps) -> Me
 
     if size > caps.ogg_bytes:
         raise FileRejected("too_large_for_type")
-    buffer = io.BytesIO(src.read())
+    data = src.read()
+    if budgets.ogg_streams(data) > caps.media_streams:
+        raise FileRejected("over_budget")
+    buffer = io.BytesIO(data)
     try:
         audio = mutagen.File(buffer)
         if audio is None:
             raise FileRejected("damaged")
+        if audio.info.length > caps.media_seconds:
+            raise FileRejected("over_budget")
         buffer.seek(0)
         audio.delete(buffer)
     except FileRejected:

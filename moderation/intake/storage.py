@@ -21,6 +21,7 @@ from moderation.intake.crypto import (
     unwrap_key,
 )
 from moderation.intake.files import file_context
+from moderation.intake.filetimes import list_quietly, open_quietly, settle, settled
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission, SubmissionFile
 from moderation.queue.models import SubmissionSearch
@@ -78,7 +79,7 @@ def open_stored(upload_dir: Path, keys: IntakeKeys, submission: Submission,
                 row: SubmissionFile) -> Iterator[DecryptingReader]:
     """A seekable plaintext view of a stored file; iterate `.chunks()` to stream it."""
     key = file_key(data_key_of(keys, submission), row.stored_name)
-    with open(Path(upload_dir) / row.stored_name, "rb") as fh:
+    with open_quietly(Path(upload_dir) / row.stored_name) as fh:
         yield DecryptingReader(fh, key, file_context(submission.reference, row.stored_name))
 
 
@@ -106,6 +107,7 @@ def erase(session: Session, submission: Submission, upload_dir: Path, actor: Act
     session.flush()
     for row in files:
         (Path(upload_dir) / row.stored_name).unlink(missing_ok=True)
+    settle(upload_dir)
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,14 @@ def clean_leftovers(upload_dir: Path, session: Session, *, older_than: timedelta
     if not folder.is_dir():
         return CleanReport(0, 0)
     cutoff = (clock() - older_than).timestamp()
+    with settled(folder):  # listing and deleting stamp the folder
+        return _clean_folder(folder, session, cutoff, older_than)
+
+
+def _clean_folder(folder: Path, session: Session, cutoff: float,
+                  older_than: timedelta) -> CleanReport:
     temporary, stored = 0, []
-    for path in folder.iterdir():
+    for path in list_quietly(folder):
         if not path.is_file() or (older_than and path.stat().st_mtime > cutoff):
             continue
         if path.name.startswith("tmp-"):

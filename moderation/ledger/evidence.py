@@ -25,9 +25,14 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from moderation import sandbox
+from moderation.intake.cleaning import WorkerLimits
 from moderation.intake.errors import FileRejected
-from moderation.intake.filetypes import SNIFF_BYTES, check_extension, detect
+from moderation.intake.filetimes import settle
+from moderation.intake.filetypes import SNIFF_BYTES, TYPES, check_extension, detect
+from moderation.intake.models import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps, sanitize
+from moderation.sandbox import run_limited
 
 FOLDER = "ledger"
 NAME_PATTERN = re.compile(r"[0-9a-f]{32}(?:[0-9a-f]{32})?\.[a-z0-9]{1,10}")
@@ -60,16 +65,36 @@ def _is_text(data: bytes) -> bool:
     return not any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text)
 
 
+def clean_bytes(data: bytes, name: str,
+                caps: SanitizeCaps) -> tuple[str, MetadataStatus, bytes]:
+    """Type and clean a file held in memory: (type code, metadata status, clean bytes)."""
+    file_type = detect(data[:SNIFF_BYTES], BytesIO(data), is_text=_is_text(data))
+    check_extension(name, file_type)
+    out = BytesIO()
+    status = sanitize(file_type, BytesIO(data), len(data), out, caps)
+    return file_type.code, status, out.getvalue()
+
+
+def clean_in_sandbox(data: bytes, name: str,
+                     caps: SanitizeCaps) -> tuple[str, MetadataStatus, bytes]:
+    """`clean_bytes` in the worker sandbox, like citizens' evidence."""
+    limits = WorkerLimits()
+    try:
+        return run_limited(clean_bytes, data, name, caps, limits=sandbox.Limits(
+            memory_bytes=limits.memory_bytes, seconds=limits.seconds))
+    except (sandbox.OverBudget, sandbox.TimedOut):
+        raise FileRejected("over_budget") from None
+    except (sandbox.WorkerCrashed, sandbox.WorkerFailed):
+        raise FileRejected("damaged") from None
+
+
 def store_evidence(upload_dir: Path, data: bytes, name: str,
                    caps: SanitizeCaps = DEFAULT_CAPS) -> StoredEvidence:
     """Check, clean and store one file; raises intake's FileRejected when refused."""
     if not data:
         raise FileRejected("empty")
-    file_type = detect(data[:SNIFF_BYTES], BytesIO(data), is_text=_is_text(data))
-    check_extension(name, file_type)
-    out = BytesIO()
-    status = sanitize(file_type, BytesIO(data), len(data), out, caps)
-    clean = out.getvalue()
+    code, status, clean = clean_in_sandbox(data, name, caps)
+    file_type = TYPES[code]
     digest = hashlib.sha256(clean).hexdigest()
     stored_name = f"{secrets.token_hex(16)}.{file_type.extension}"
     folder = Path(upload_dir) / FOLDER
@@ -82,6 +107,8 @@ def store_evidence(upload_dir: Path, data: bytes, name: str,
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        settle(folder / stored_name, folder, Path(upload_dir))  # times only to the hour
     return StoredEvidence(stored_name, _display_name(name), file_type.media_type, len(clean),
                           digest, status.value)
 

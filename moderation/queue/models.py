@@ -1,4 +1,4 @@
-"""The search document of each submission (the database-specific index is in 0002/0003)."""
+"""The search document of each submission (the database-specific index is in 0002/0004)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Each submission has one `SubmissionSearch` row: the keyed hashes of the tokens of its
 content, people concerned, place and reference (see `blind`), never the text itself.
 Migration 0002 indexes that row (an FTS5 table kept in step by triggers on SQLite, made
-`detail=none` by 0003; a generated `tsvector` with a GIN index on PostgreSQL). A query
+`detail=none` by 0004; a generated `tsvector` with a GIN index on PostgreSQL). A query
 matches the submissions whose documents hold every hash of its tokens; both engines
 answer from the index. The search key comes from `IntakeKeys.search`.
 """

@@ -182,7 +182,20 @@ async def _take_form(request: Request, kind: FormKind, store: PendingStore,
     errors.update(domain_errors)
     file_errors = received.file_errors
     new_files = list(batch.finished)
-    file_errors += _cap_errors(config.limits, kept, new_files)
+    cap_errors = _cap_errors(config.limits, kept, new_files)
+    file_errors += cap_errors
+    over_caps = cap_errors or any(
+        sink.error.code in ("too_many", "total_too_large")
+        for sink in received.sinks if sink.error is not None)
+    if file_errors and new_files and not errors and not over_caps:
+        # Some files were refused (a bomb, a wrong type): keep the good ones in a draft,
+        # as "Change" does, so the citizen attaches only what was refused again.
+        draft = Draft(kind.name, batch.envelope.reference, batch.envelope.data_key, values,
+                      to_data(cleaned), [*kept, *new_files])  # type: ignore[arg-type]
+        await run_in_threadpool(store.save, nonce, draft, batch.upload_dir, previous, kept)
+        state = FormState(values=values, file_errors=file_errors, kept=draft.files,
+                          keep=set(range(len(draft.files))))
+        return await run_in_threadpool(form_page, request, kind, token, state, 422)
     if errors or file_errors:
         batch.abort()
         state = FormState(values=values, errors=errors, file_errors=file_errors,

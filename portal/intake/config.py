@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import Request
 
+from moderation.intake.cleaning import WorkerLimits
 from moderation.intake.files import UploadLimits
 from moderation.intake.keys import IntakeKeys, hkdf
 from moderation.intake.models import CONTENT_MAX
@@ -72,7 +73,9 @@ def build_intake_config(settings: Settings) -> IntakeConfig:
         upload_dir=Path(settings.upload_dir),
         limits=UploadLimits(file_bytes=settings.upload_max_file_bytes,
                             total_bytes=settings.upload_max_total_bytes,
-                            count=settings.upload_max_files),
+                            count=settings.upload_max_files,
+                            worker=WorkerLimits(memory_bytes=settings.upload_worker_memory_mb * MB,
+                                                seconds=settings.upload_worker_seconds)),
         timezone=settings.timezone,
     )
 

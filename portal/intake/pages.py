@@ -57,6 +57,9 @@ METADATA_LABELS = {
     MetadataStatus.stripped: lazy_gettext("Metadata removed"),
     MetadataStatus.none: lazy_gettext("This kind of file carries no metadata"),
     MetadataStatus.kept: lazy_gettext("Metadata could not be removed"),
+    MetadataStatus.partial: lazy_gettext(
+        "Tags, location and times removed. The video stream itself may still carry details "
+        "of the camera or app that recorded it."),
 }
 STREAM_MESSAGES = {
     "not_multipart": lazy_gettext("The form was not sent in the expected format. "

@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -41,6 +40,15 @@ from moderation.intake.files import (
     UploadBatch,
     UploadLimits,
     file_context,
+)
+from moderation.intake.filetimes import (
+    list_quietly,
+    open_quietly,
+    read_quietly,
+    remove_tree,
+    settle,
+    settle_tree,
+    settled,
 )
 from moderation.intake.models import MetadataStatus
 from portal.intake.config import IntakeConfig
@@ -89,7 +97,7 @@ def part_path(folder: Path, upload: StoredUpload) -> Path:
 
 
 def _rmtree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+    remove_tree(path)
 
 
 def _age(path: Path, now: float) -> float:
@@ -117,11 +125,12 @@ class PendingStore:
         """A fresh folder for the files of one POST."""
         path = self.root / (UPLOADING + secrets.token_hex(16))
         path.mkdir(parents=True)
+        settle(path, self.root, self.root.parent)
         return path
 
     def _read(self, folder: Path, nonce: bytes) -> Draft | None:
         try:
-            blob = (folder / MANIFEST).read_bytes()
+            blob = read_quietly(folder / MANIFEST)
             plain = open_sealed(self._mac(b"key", nonce), blob, "pending/manifest")
             return Draft.from_json(plain.rstrip(b" "))
         except (OSError, DecryptionFailed, ValueError, KeyError, TypeError):
@@ -151,6 +160,8 @@ class PendingStore:
         except OSError:  # a twin request saved the same form meanwhile: the last one wins
             _rmtree(final)
             os.rename(upload_folder, final)
+        settle_tree(final)
+        settle(self.root)
 
     def claim(self, nonce: bytes) -> Claim | None:
         """Take the draft for sending; None if there is none (or another request has it)."""
@@ -160,6 +171,8 @@ class PendingStore:
             os.rename(final, claimed)
         except OSError:
             return None
+        finally:
+            settle(self.root)
         draft = self._read(claimed, nonce)
         if draft is None:
             _rmtree(claimed)
@@ -169,7 +182,9 @@ class PendingStore:
     def being_sent(self, nonce: bytes) -> bool:
         """True while another request is sending this form's draft."""
         prefix = self.folder(nonce).name + SENDING
-        return self.root.is_dir() and any(p.name.startswith(prefix) for p in self.root.iterdir())
+        with settled(self.root):  # listing a folder stamps its access time
+            return self.root.is_dir() and any(p.name.startswith(prefix)
+                                              for p in list_quietly(self.root))
 
     def discard(self, nonce: bytes) -> None:
         _rmtree(self.folder(nonce))
@@ -181,18 +196,23 @@ class PendingStore:
             return 0
         moment = time.time() if now is None else now
         removed = 0
-        for path in self.root.iterdir():
-            if path.name.startswith(DRAFT) and SENDING not in path.name:
-                stale = _age(path / MANIFEST, moment) > self.max_age.total_seconds()
-            else:
-                stale = _age(path, moment) >= incomplete_older_than.total_seconds()
-            if stale:
-                if path.is_dir():
-                    _rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
-                removed += 1
+        with settled(self.root):
+            for path in list_quietly(self.root):
+                removed += self._clean_one(path, moment, incomplete_older_than)
         return removed
+
+    def _clean_one(self, path: Path, moment: float, incomplete_older_than: timedelta) -> int:
+        if path.name.startswith(DRAFT) and SENDING not in path.name:
+            stale = _age(path / MANIFEST, moment) > self.max_age.total_seconds()
+        else:
+            stale = _age(path, moment) >= incomplete_older_than.total_seconds()
+        if not stale:
+            return 0
+        if path.is_dir():
+            _rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        return 1
 
 
 @dataclass
@@ -209,6 +229,7 @@ class Claim:
             os.rename(self.folder, self.home)
         except OSError:
             _rmtree(self.folder)
+        settle(self.home, self.home.parent)
 
     def discard(self) -> None:
         _rmtree(self.folder)
@@ -218,7 +239,7 @@ def rebind(upload: StoredUpload, source: Path, old: Envelope, target: Path,
            new: Envelope) -> None:
     """Re-encrypt a kept file under another batch's key, chunk by chunk (no plaintext)."""
     name = upload.stored_name
-    with open(part_path(source, upload), "rb") as src, \
+    with open_quietly(part_path(source, upload)) as src, \
             open(part_path(target, upload), "xb") as dst:
         reader = DecryptingReader(src, file_key(old.data_key, name),
                                   file_context(old.reference, name))
@@ -230,6 +251,7 @@ def rebind(upload: StoredUpload, source: Path, old: Envelope, target: Path,
         dst.flush()
         os.fsync(dst.fileno())
     part_path(source, upload).unlink(missing_ok=True)
+    settle(part_path(target, upload), source, target)
 
 
 class ResumedBatch(UploadBatch):
@@ -247,6 +269,7 @@ class ResumedBatch(UploadBatch):
         for upload in self.finished:
             os.replace(part_path(claim.folder, upload), part_path(self.upload_dir, upload))
             self.moved.append(upload)
+        settle(claim.folder, self.upload_dir)
 
     def abort(self) -> None:
         for path in self.promoted:
@@ -256,3 +279,4 @@ class ResumedBatch(UploadBatch):
             with contextlib.suppress(OSError):
                 os.replace(part_path(self.upload_dir, upload), part_path(self.claim.folder, upload))
         self.moved.clear()
+        settle(self.claim.folder, self.upload_dir)

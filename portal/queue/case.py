@@ -22,6 +22,7 @@ from moderation.intake.models import (
     Category,
     HandlingMode,
     MessageAuthor,
+    MetadataStatus,
     Outcome,
     Priority,
     RejectReason,
@@ -92,13 +93,20 @@ HISTORY = {
 }
 
 
+METADATA_NOTES = {
+    MetadataStatus.kept: N_("Metadata could not be removed"),
+    MetadataStatus.partial: N_("Metadata partly removed: tags, location and times are gone, "
+                               "but the video stream itself may still carry camera details"),
+}
+
+
 @dataclass(frozen=True)
 class FileLink:
     url: str
     name: str
     size: int
     media_type: str
-    metadata_kept: bool
+    metadata_note: str | None  # a warning when metadata could not be removed completely
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ def _files(db: Session, submission: Submission) -> list[FileLink]:
         col(SubmissionFile.submission_id) == submission.id).order_by(col(SubmissionFile.id)))
     return [FileLink(f"/staff/submissions/{submission.reference}/files/{row.id}",
                      download_name(submission, row), row.size, row.media_type,
-                     row.metadata_status.value == "kept") for row in rows]
+                     METADATA_NOTES.get(row.metadata_status)) for row in rows]
 
 
 def _history(db: Session, submission: Submission) -> list[HistoryEntry]:

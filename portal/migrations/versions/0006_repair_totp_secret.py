@@ -6,8 +6,8 @@ store a sealed secret on PostgreSQL, and any secret enrolled before it is still 
 plaintext, which the portal no longer reads (those staff could not sign in with TOTP).
 This widens the column where it is still narrow and seals every plaintext secret.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,7 +24,7 @@ SEALED_PREFIX = "v1."
 NARROW = "totp_secret VARCHAR(64)"
 WIDE = "totp_secret VARCHAR(128)"
 NEEDS_KEY = (
-    "migration 0005 must seal {count} TOTP secret(s) stored in plaintext and needs the "
+    "migration 0006 must seal {count} TOTP secret(s) stored in plaintext and needs the "
     "portal's keys: run `portal init` with the portal's SECRET_KEY (and ENCRYPTION_KEY, "
     "if set)."
 )
