@@ -148,6 +148,11 @@ def page(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
     return BeautifulSoup(response.text, "html.parser")
 
 
+def foreign_scripts(doc: BeautifulSoup) -> list[object]:
+    """Script elements that are not the portal's own static files (e.g. injected ones)."""
+    return [s for s in doc.select("script") if not str(s.get("src", "")).startswith("/static/")]
+
+
 def form_fields(response, form_selector: str = "form[method=post]") -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The named inputs of the first matching form, with their current values."""
     form = page(response).select_one(form_selector)

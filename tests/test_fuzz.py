@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -63,8 +64,10 @@ def _parse(body: bytes, cuts: list[int]) -> tuple[Any, list[MemorySink]]:
         sinks.append(MemorySink())
         return sinks[-1]
 
-    form = asyncio.run(read_streamed_form(_request(body, cuts), open_sink, LIMITS,
-                                          check_csrf=False))
+    coroutine = read_streamed_form(_request(body, cuts), open_sink, LIMITS, check_csrf=False)
+    # A fresh thread for the event loop: the browser tests' Playwright may hold this one's.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        form = pool.submit(asyncio.run, coroutine).result()
     return form, sinks
 
 
