@@ -1,9 +1,11 @@
-"""Similar-case hints: earlier or later submissions about the same unit or person, with
-similar text (Jaccard similarity of their search-token sets above a threshold).
+"""Similar-case hints: earlier or later submissions with similar text (Jaccard similarity
+of their search-token sets) that concern the same unit or person, or came in close in time.
 
 Candidates come from the index: same unit concerned, or a document that contains one of
-the names in "people concerned", and sharing at least one of a sample of the
-submission's bigrams; only the newest `CANDIDATES` of those are compared.
+the names in "people concerned", or received within `CLOSE_DAYS`; and sharing at least
+one of a sample of the submission's bigrams; only the newest `CANDIDATES` are compared.
+A candidate related only by time must be more alike (`TIME_ONLY_THRESHOLD`): two tips
+a week apart about different units are the same matter only if told almost alike.
 The caller checks that the actor may see the hints (moderators only).
 """
 
@@ -11,16 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, literal, or_, select
 from sqlmodel import Session, col
 
-from moderation.intake.models import Submission
+from moderation.intake.models import Submission, SubmissionState
 from moderation.queue.models import SubmissionSearch
 from moderation.queue.search import dialect_of, matching_ids, search_document
 from moderation.queue.tokens import Term, query_terms
 
 THRESHOLD = 0.3
+TIME_ONLY_THRESHOLD = 0.6
+CLOSE_DAYS = 30
 CANDIDATES = 200
 SAMPLE_TOKENS = 24
 _NAME_SPLIT = re.compile(r"[\s,，、;；/|]+")
@@ -32,6 +37,7 @@ class SimilarCase:
     reference: str
     score: float  # Jaccard similarity, 0..1
     same_unit: bool
+    open: bool = True  # not rejected: it can be the main case of a duplicate
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -52,23 +58,25 @@ def similar_cases(session: Session, submission: Submission, limit: int = 5,
     if not own or submission.id is None:
         return []
     dialect = dialect_of(session)
-    related = []
+    strong = []  # same unit concerned, or names one of the same people
     if submission.unit_concerned_id is not None:
-        related.append(col(Submission.unit_concerned_id) == submission.unit_concerned_id)
+        strong.append(col(Submission.unit_concerned_id) == submission.unit_concerned_id)
     for name in _NAME_SPLIT.split(submission.people_concerned or ""):
         terms = query_terms(name, max_terms=1)
         if len(name) >= 2 and terms:
-            related.append(col(Submission.id).in_(matching_ids(dialect, terms)))
-    if not related:
-        return []
+            strong.append(col(Submission.id).in_(matching_ids(dialect, terms)))
+    received = submission.received_at
+    close = col(Submission.received_at).between(received - timedelta(days=CLOSE_DAYS),
+                                                received + timedelta(days=CLOSE_DAYS))
+    is_strong = case((or_(*strong), 1), else_=0) if strong else literal(0)
     ordered = sorted(own)
     step = max(1, len(ordered) // SAMPLE_TOKENS)
     sample = ordered[::step][:SAMPLE_TOKENS]
     rows = session.execute(
         select(Submission.id, Submission.reference, Submission.unit_concerned_id,
-               SubmissionSearch.document)
+               Submission.state, SubmissionSearch.document, is_strong.label("strong"))
         .join(SubmissionSearch, col(SubmissionSearch.submission_id) == col(Submission.id))
-        .where(col(Submission.id) != submission.id, or_(*related),
+        .where(col(Submission.id) != submission.id, or_(close, *strong),
                col(Submission.id).in_(
                    matching_ids(dialect, [Term((t,)) for t in sample], any_term=True)))
         .order_by(col(Submission.received_at).desc(), col(Submission.id).desc())
@@ -76,9 +84,10 @@ def similar_cases(session: Session, submission: Submission, limit: int = 5,
     hints = []
     for row in rows:
         score = jaccard(own, _shingles(row.document))
-        if score >= threshold:
+        if score >= (threshold if row.strong else max(threshold, TIME_ONLY_THRESHOLD)):
             same_unit = (submission.unit_concerned_id is not None
                          and row.unit_concerned_id == submission.unit_concerned_id)
-            hints.append(SimilarCase(row.id, row.reference, round(score, 3), same_unit))
+            hints.append(SimilarCase(row.id, row.reference, round(score, 3), same_unit,
+                                     row.state != SubmissionState.rejected))
     hints.sort(key=lambda h: (-h.score, h.submission_id))
     return hints[:limit]

@@ -109,6 +109,8 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
                            "handling_mode": "off_site"}, {}),
         "mode_options": options(HandlingMode),
         "qlabel": qlabel, "none_left": request.query_params.get("none") == "1",
+        "case_query": query_string(params),
+        "filters_set": sum(1 for k in FILTER_KEYS if k not in ("tab", "q") and params.get(k)),
         **filter_options(db),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.queue.actions import case_action, show_contact
 from portal.queue.bulk import bulk_action
 from portal.queue.case import case_page
+from portal.queue.evidence import thumbnail
 from portal.queue.listing import export_csv, queue_page, take_next
 from portal.routing import route
 
@@ -19,4 +20,6 @@ routes = [
           name="case_contact"),
     route("/staff/cases/{reference:str}/{action:str}", case_action, methods=["POST"],
           name="case_action"),
+    route("/staff/submissions/{reference:str}/files/{file_id:int}/thumb", thumbnail,
+          name="case_thumbnail"),
 ]
