@@ -23,12 +23,13 @@ from moderation.clock import Clock
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission, SubmissionFile
 from moderation.intake.storage import open_stored
-from moderation.roles import Actor, Role
+from moderation.roles import Actor
 from moderation.workflow.transitions import can_see
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.locale_context import gettext
+from portal.roles import CASE_WRITERS
 from portal.track.common import intake_keys, settings_of
-from portal.track.staff_files import DOWNLOAD_ROLES, REFERENCE_MAX, download_name
+from portal.track.staff_files import REFERENCE_MAX, download_name
 from portal.web import db_session
 
 log = logging.getLogger("portal.queue")
@@ -55,7 +56,7 @@ class Evidence:
 
 def may_fetch(actor: Actor, submission: Submission) -> bool:
     """The download's rule: moderators, and handlers of the lead's responsible unit."""
-    return actor.role in DOWNLOAD_ROLES and can_see(submission, actor)
+    return actor.role in CASE_WRITERS and can_see(submission, actor)
 
 
 def _type_label(row: SubmissionFile) -> str:
@@ -133,7 +134,6 @@ def _thumbnail(data: bytes) -> bytes:
         return out.getvalue()
 
 
-@require_roles(Role.moderator, Role.handler)
 def thumbnail(request: Request) -> Response:
     """GET /staff/submissions/{reference}/files/{file_id}/thumb: a small JPEG of the
     cleaned image, under the download's access rules (audited with the case view)."""
