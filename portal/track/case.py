@@ -100,7 +100,6 @@ def _case_context(request: Request, db: Session, submission: Submission,
         "kind_label": KINDS[submission.kind],
         "view": public_view((main or submission).state),
         "merged": main is not None,
-        "main_reference": main.reference if main else "",
         "deadlines": _deadlines(db, main or submission, settings.timezone),
         "timeline": timeline,
         "open_questions": [e for e in timeline if e.kind == followup.MessageKind.question
