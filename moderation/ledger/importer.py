@@ -76,18 +76,17 @@ class ImportSummary:
 
 # ---------------------------------------------------------------- reading files
 
-def read_csv(data: bytes) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV file (a BOM is allowed), keyed by the header."""
+def read_csv_table(data: bytes) -> list[list[str]]:
+    """The cells of a UTF-8 CSV file (a BOM is allowed)."""
     try:
         text = data.decode("utf-8-sig")
-        table = list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline="")))
     except (UnicodeDecodeError, csv.Error):
         raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
-    return _keyed(table, restore_text=True)
 
 
-def read_xlsx(data: bytes) -> list[dict[str, str]]:
-    """Rows of the first sheet of an XLSX workbook, keyed by the header."""
+def read_xlsx_table(data: bytes) -> list[list[str]]:
+    """The cells of the first sheet of an XLSX workbook, as text."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -95,14 +94,36 @@ def read_xlsx(data: bytes) -> list[dict[str, str]]:
         workbook.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
         raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
-    return _keyed(table, restore_text=False)
+    return table
 
 
-def read_file(data: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file, told apart by content (an XLSX file is a zip)."""
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    """Rows of a UTF-8 CSV file (a BOM is allowed), keyed by the header."""
+    return _keyed(read_csv_table(data), restore_text=True)
+
+
+def read_xlsx(data: bytes) -> list[dict[str, str]]:
+    """Rows of the first sheet of an XLSX workbook, keyed by the header."""
+    return _keyed(read_xlsx_table(data), restore_text=False)
+
+
+def read_file(data: bytes, filename: str,
+              skip: frozenset[str] = frozenset()) -> list[dict[str, str]]:
+    """Rows of a CSV or XLSX file, told apart by content (an XLSX file is a zip).
+
+    Columns whose header is in `skip` (the readable columns of a localized export) are
+    left out before the header is checked."""
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        return read_xlsx(data)
-    return read_csv(data)
+        table = read_xlsx_table(data)
+        return _keyed(_without(table, skip), restore_text=False)
+    return _keyed(_without(read_csv_table(data), skip), restore_text=True)
+
+
+def _without(table: list[list[str]], skip: frozenset[str]) -> list[list[str]]:
+    if not table or not skip:
+        return table
+    keep = [i for i, h in enumerate(table[0]) if str(h).strip() not in skip]
+    return [[row[i] if i < len(row) else "" for i in keep] for row in table]
 
 
 def _keyed(table: list[list[str]], *, restore_text: bool) -> list[dict[str, str]]:
