@@ -85,6 +85,7 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
     desk = browser.new_context(locale="zh-CN", viewport=DESK)
     phone = browser.new_context(locale="zh-CN", viewport=PHONE)
     handler_phone = browser.new_context(locale="zh-CN", viewport=PHONE)
+    leader_phone = browser.new_context(locale="zh-CN", viewport=PHONE)
     try:
         # The moderator, at a desk: queue, then the new case, which fits in 1,800 px.
         mod = desk.new_page()
@@ -148,10 +149,22 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
         check_page(handler, "case-verifying-phone-zh")
         confirm(handler, "conclude")
         check_page(handler, "case-concluded-phone-zh", axe=False)
-        handler.goto(url + "/staff/")
-        check_page(handler, "dashboard-phone-zh", axe=False)
+        handler.goto(url + "/staff/ledger")
+        check_page(handler, "ledger-phone-zh", axe=False)
+
+        # The leaders' dashboard on the phone; the same screens in English.
+        leader = leader_phone.new_page()
+        sign_in(leader, url, "leader1")
+        leader.goto(url + "/staff/leaders")
+        check_page(leader, "leaders-phone-zh", axe=False)
+        handler.goto(f"{url}/lang/en?next=/staff/cases/{first.reference}")
+        check_page(handler, "case-concluded-phone-en", axe=False)
+        mod.goto(f"{url}/lang/en?next=/staff/cases/{first.reference}")
+        check_page(mod, "case-concluded-desk-en", axe=False)
+        mod.goto(f"{url}/staff/queue")
+        check_page(mod, "queue-desk-en", axe=False)
     finally:
-        for context in (desk, phone, handler_phone):
+        for context in (desk, phone, handler_phone, leader_phone):
             context.close()
 
     db.expire_all()
