@@ -1,5 +1,6 @@
 """The case page: content, people, files, timeline, history, deadlines, links, hints, and
-the forms of the actions `allowed_actions` gives this user. GET never changes state."""
+the forms of the actions `allowed_actions` gives this user. GET never changes the case;
+it records one audit event when it shows image thumbnails."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from moderation.intake.models import (
     Submission,
 )
 from moderation.intake.storage import Contact
-from moderation.queue.similar import similar_cases
+from moderation.queue.similar import SimilarCase, similar_cases
 from moderation.roles import Actor, Role
 from moderation.workflow import deadlines
 from moderation.workflow.core import snapshot
@@ -113,6 +114,7 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
     main = db.get(Submission, submission.duplicate_of_id) if submission.duplicate_of_id \
         else None
     is_moderator = actor.role == Role.moderator
+    dups = duplicates_of(db, submission.id) if submission.id else []
     due = deadlines.due_on(submission)
     today = local_day(now, tz)
     return {
@@ -133,8 +135,8 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         "rating": followup.current_rating(db, submission),
         "review": followup.current_review(db, submission),
         "main_case": main,
-        "duplicates": duplicates_of(db, submission.id) if submission.id else [],
-        "similar": similar_cases(db, submission) if is_moderator else [],
+        "duplicates": dups,
+        "similar": _similar(db, submission, main, dups) if is_moderator else [],
         "actions": actions,
         "panel": action_panel(actions, holds_claim=submission.claimed_by_id == actor.id
                               and submission.claimed_until is not None
@@ -162,6 +164,13 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         "qlabel": qlabel,
         **queue_navigation(db, request, actor, submission, now, tz, form),
     }
+
+
+def _similar(db: Session, submission: Submission, main: Submission | None,
+             dups: list[Submission]) -> list[SimilarCase]:
+    """Similar cases, without those already linked as duplicates (listed above them)."""
+    linked = {d.id for d in dups} | ({main.id} if main else set())
+    return [h for h in similar_cases(db, submission) if h.submission_id not in linked]
 
 
 def _action_or_none(value: str | None) -> Action | None:

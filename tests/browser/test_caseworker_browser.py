@@ -125,6 +125,12 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
         barred = mphone.locator(
             f"#f-accept-responsible_unit_id option[value='{world.accused.id}']")
         assert barred.is_disabled()
+        # A refused accept (no unit chosen) comes back at the accept form, not the top.
+        with mphone.expect_navigation():
+            mphone.click("form#do-accept button[type=submit]")
+        assert mphone.evaluate("location.hash") == "#do-accept"
+        assert mphone.evaluate("window.scrollY") > 0
+        assert mphone.locator("#f-accept-responsible_unit_id-error").is_visible()
         mphone.select_option("#f-accept-handling_mode", value="off_site")
         mphone.select_option("#f-accept-responsible_unit_id", value=str(world.verifier.id))
         with mphone.expect_navigation():
