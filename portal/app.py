@@ -20,6 +20,7 @@ from portal.middleware.locale import LocaleMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.middleware.trusted_hosts import TrustedHostMiddleware
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
 from portal.static_files import HashedStatic
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
 
     middleware = [
         Middleware(SecurityHeadersMiddleware, production=settings.production),
+        Middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
@@ -78,6 +80,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
+    # Slash redirects are made by portal.errors.slash_redirect, relative, never from `Host`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.clock = clock
     app.state.intake = build_intake_config(settings)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from moderation.queue.similar import CLOSE_DAYS, jaccard, similar_cases
-from tests.queue_support import NOW, add_submission, add_unit
+from tests.queue_support import KEYS, NOW, add_submission, add_unit
 
 TEXT = "城东派出所民警王某在办理户口迁移时索要好处费两千元，拖延三个月不办。"
 NEAR = "城东派出所民警王某办理户口迁移时索要好处费，拖延了三个月还不办理。"
@@ -21,7 +21,7 @@ def test_same_unit_and_similar_text_is_a_hint(db: Session) -> None:
     add_submission(db, FAR, unit_concerned_id=police.id)  # same unit, other matter
     add_submission(db, NEAR, unit_concerned_id=court.id,  # other unit, no name, long ago
                    received_at=NOW - timedelta(days=CLOSE_DAYS + 5))
-    hints = similar_cases(db, original)
+    hints = similar_cases(db, KEYS, original)
     assert [h.submission_id for h in hints] == [near.id]
     assert hints[0].same_unit
     assert 0.3 <= hints[0].score < 1
@@ -31,7 +31,7 @@ def test_same_person_concerned_across_units(db: Session) -> None:
     police, court = add_unit(db, "police"), add_unit(db, "court")
     original = add_submission(db, TEXT, unit_concerned_id=police.id, people_concerned="王某")
     other_unit = add_submission(db, NEAR, unit_concerned_id=court.id)  # mentions 王某
-    hints = similar_cases(db, original)
+    hints = similar_cases(db, KEYS, original)
     assert [(h.submission_id, h.same_unit) for h in hints] == [(other_unit.id, False)]
 
 
@@ -40,14 +40,14 @@ def test_same_story_close_in_time_is_a_hint_without_unit_or_person(db: Session) 
     close = add_submission(db, NEAR, received_at=NOW - timedelta(days=3))
     add_submission(db, NEAR, received_at=NOW - timedelta(days=CLOSE_DAYS + 1))  # long ago
     add_submission(db, FAR, received_at=NOW - timedelta(days=1))  # another matter
-    assert [h.submission_id for h in similar_cases(db, original)] == [close.id]
+    assert [h.submission_id for h in similar_cases(db, KEYS, original)] == [close.id]
 
 
 def test_related_only_by_time_must_be_closer_in_words(db: Session) -> None:
     original = add_submission(db, TEXT)
     loosely = "城东派出所民警王某在办理户口时索要好处费，拖延不办，法院窗口态度冷漠。"
     add_submission(db, loosely)
-    assert similar_cases(db, original) == []
+    assert similar_cases(db, KEYS, original) == []
 
 
 def test_jaccard() -> None:

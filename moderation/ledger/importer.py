@@ -15,14 +15,10 @@ record items already verified (no verification row is made for them).
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
@@ -34,7 +30,6 @@ from moderation.ledger.columns import (
     FIELD_COLUMN,
     LOCALIZED,
     TEXT_COLUMNS,
-    cell_text,
     measures_of,
     parse_bool,
     parse_date,
@@ -47,6 +42,7 @@ from moderation.ledger.models import DEFAULT_PROGRESS, LedgerCategory, LedgerIte
 from moderation.ledger.rollup import has_children
 from moderation.ledger.validation import LIMITS, LOCALES
 from moderation.roles import Actor
+from moderation.spreadsheet import TableBudget, TableRejected, read_table
 from moderation.units import Unit
 
 MAX_ROWS = 5_000
@@ -76,47 +72,25 @@ class ImportSummary:
 
 # ---------------------------------------------------------------- reading files
 
-def read_csv_table(data: bytes) -> list[list[str]]:
-    """The cells of a UTF-8 CSV file (a BOM is allowed)."""
-    try:
-        text = data.decode("utf-8-sig")
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except (UnicodeDecodeError, csv.Error):
-        raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
-
-
-def read_xlsx_table(data: bytes) -> list[list[str]]:
-    """The cells of the first sheet of an XLSX workbook, as text."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        table = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
-        raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
-    return table
-
-
-def read_csv(data: bytes) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV file (a BOM is allowed), keyed by the header."""
-    return _keyed(read_csv_table(data), restore_text=True)
-
-
-def read_xlsx(data: bytes) -> list[dict[str, str]]:
-    """Rows of the first sheet of an XLSX workbook, keyed by the header."""
-    return _keyed(read_xlsx_table(data), restore_text=False)
+REJECTIONS = {"bad_file": m.BAD_FILE, "hostile": m.HOSTILE_FILE, "too_big": m.FILE_TOO_BIG,
+              "empty": m.EMPTY_FILE}
 
 
 def read_file(data: bytes, filename: str,
               skip: frozenset[str] = frozenset()) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file, told apart by content (an XLSX file is a zip).
+    """Rows of a CSV or XLSX file (told apart by content), keyed by the header.
 
-    Columns whose header is in `skip` (the readable columns of a localized export) are
-    left out before the header is checked."""
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        table = read_xlsx_table(data)
-        return _keyed(_without(table, skip), restore_text=False)
-    return _keyed(_without(read_csv_table(data), skip), restore_text=True)
+    The file is read within the spreadsheet budget (see moderation.spreadsheet); a hostile
+    or oversized file raises ImportFailed like any other unreadable file. Columns whose
+    header is in `skip` (the readable columns of a localized export) are left out before
+    the header is checked.
+    """
+    try:
+        table = read_table(data, filename, TableBudget(max_rows=MAX_ROWS + 1))
+    except TableRejected as refused:
+        raise ImportFailed([RowError(1, "", REJECTIONS[refused.reason])]) from None
+    is_csv = not (data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"))
+    return _keyed(_without(table, skip), restore_text=is_csv)
 
 
 def _without(table: list[list[str]], skip: frozenset[str]) -> list[list[str]]:

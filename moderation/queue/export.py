@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from moderation.errors import NotPermitted
 from moderation.intake.deadlines import DEFAULT_TIMEZONE, local_day
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Category, Submission
 from moderation.queue.filters import HANDLING, UNDECIDED, QueueQuery, where_clauses
 from moderation.queue.listing import after_clause, sort_expression
@@ -58,7 +59,8 @@ def _plain(value: Any) -> Any:
 
 
 def export_queue_rows(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
-                      tz: str = DEFAULT_TIMEZONE) -> Iterator[dict[str, Any]]:
+                      keys: IntakeKeys, tz: str = DEFAULT_TIMEZONE
+                      ) -> Iterator[dict[str, Any]]:
     """Every matching item as a dict: the code columns, plus `category_name`,
     `unit_concerned_name` and `responsible_unit_name` (localized texts or None).
 
@@ -68,14 +70,14 @@ def export_queue_rows(session: Session, actor: Actor, query: QueueQuery, now: da
     if actor.role not in EXPORT_ROLES or actor.id is None:
         raise NotPermitted("the export is for leaders and moderators")
     query = query.validated()
-    clauses = where_clauses(session, actor, query, now, tz)  # validates before streaming
+    clauses = where_clauses(session, actor, query, now, tz, keys=keys)  # validates first
     return _rows(session, actor, query, clauses, now, tz)
 
 
 def export_queue_csv(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
-                     tz: str = DEFAULT_TIMEZONE) -> Iterator[str]:
+                     keys: IntakeKeys, tz: str = DEFAULT_TIMEZONE) -> Iterator[str]:
     """CSV lines of the code columns (header first, with a BOM so spreadsheets read UTF-8)."""
-    rows = export_queue_rows(session, actor, query, now, tz=tz)  # raises before streaming
+    rows = export_queue_rows(session, actor, query, now, keys=keys, tz=tz)  # raises first
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + _csv_line(list(COLUMNS))

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from moderation.intake import followup
 from moderation.intake.deadlines import handling_due, local_day, rules_for
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import (
     CaseMessage,
     Category,
@@ -26,6 +27,7 @@ from moderation.intake.models import (
     Submission,
 )
 from moderation.intake.storage import Contact
+from moderation.intake.texts import case_texts
 from moderation.queue.similar import SimilarCase, similar_cases
 from moderation.roles import Actor, Role
 from moderation.workflow import deadlines
@@ -50,6 +52,7 @@ from portal.queue.labels import options, qlabel, state_label
 from portal.queue.navigation import queue_navigation
 from portal.queue.thread import CONFIRM, action_panel, case_thread
 from portal.templating import render
+from portal.track.common import intake_keys
 from portal.web import db_session
 
 SEEN_MAX = 4000
@@ -117,8 +120,10 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
     dups = duplicates_of(db, submission.id) if submission.id else []
     due = deadlines.due_on(submission)
     today = local_day(now, tz)
+    keys = intake_keys(request)
     return {
         "case": submission,
+        "texts": case_texts(keys, submission),
         "actor_role": actor.role.value if actor.role else "",
         "due": due,
         "days_left": (due - today).days if due else 0,
@@ -136,7 +141,7 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         "review": followup.current_review(db, submission),
         "main_case": main,
         "duplicates": dups,
-        "similar": _similar(db, submission, main, dups) if is_moderator else [],
+        "similar": _similar(db, keys, submission, main, dups) if is_moderator else [],
         "actions": actions,
         "panel": action_panel(actions, holds_claim=submission.claimed_by_id == actor.id
                               and submission.claimed_until is not None
@@ -166,11 +171,11 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
     }
 
 
-def _similar(db: Session, submission: Submission, main: Submission | None,
-             dups: list[Submission]) -> list[SimilarCase]:
+def _similar(db: Session, keys: IntakeKeys, submission: Submission,
+             main: Submission | None, dups: list[Submission]) -> list[SimilarCase]:
     """Similar cases, without those already linked as duplicates (listed above them)."""
     linked = {d.id for d in dups} | ({main.id} if main else set())
-    return [h for h in similar_cases(db, submission) if h.submission_id not in linked]
+    return [h for h in similar_cases(db, keys, submission) if h.submission_id not in linked]
 
 
 def _action_or_none(value: str | None) -> Action | None:

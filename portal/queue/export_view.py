@@ -34,6 +34,7 @@ from portal.queue.common import queue_actor, tz_of
 from portal.queue.labels import qlabel
 from portal.queue.listing import params_of, queue_context
 from portal.templating import render
+from portal.track.common import intake_keys
 from portal.web import db_session
 
 
@@ -90,7 +91,8 @@ def _export(request: Request, kind: str) -> Response:
     db = Session(request.state.engine, expire_on_commit=False)
     try:
         query = QueueQuery.from_params(params)
-        rows = export_queue_rows(db, actor, query, clock(), tz=tz_of(request))
+        rows = export_queue_rows(db, actor, query, clock(), keys=intake_keys(request),
+                                 tz=tz_of(request))
         record(db, actor, "queue.export", "queue", kind,
                after={k: v for k, v in params.items() if v}, clock=clock)
         db.commit()

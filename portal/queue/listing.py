@@ -39,6 +39,7 @@ from portal.queue.common import (
 from portal.queue.forms import FormState
 from portal.queue.labels import options, qlabel
 from portal.templating import render
+from portal.track.common import intake_keys
 from portal.web import db_session, redirect
 
 FILTER_KEYS = ("tab", "kind", "state", "channel", "unit", "category", "priority", "from",
@@ -77,8 +78,8 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
     errors: dict[str, str] = {}
     try:
         query = QueueQuery.from_params(params)
-        page = list_queue(db, actor, query, now, after=request.query_params.get("after"),
-                          limit=PAGE_SIZE, tz=tz)
+        page = list_queue(db, actor, query, now, keys=intake_keys(request),
+                          after=request.query_params.get("after"), limit=PAGE_SIZE, tz=tz)
     except ValidationFailed as error:
         errors = dict(error.errors)
         query, page = None, None

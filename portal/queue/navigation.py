@@ -18,6 +18,7 @@ from moderation.intake.models import Submission
 from moderation.queue.filters import QueueQuery
 from moderation.queue.listing import next_item
 from moderation.roles import Actor
+from portal.track.common import intake_keys
 
 QUEUE_KEYS = ("tab", "kind", "state", "channel", "unit", "category", "priority", "from",
               "to", "q", "sort", "order")
@@ -52,7 +53,8 @@ def queue_navigation(db: Session, request: Request, actor: Actor, submission: Su
     if submission.id is not None:
         try:
             query = QueueQuery.from_params(queue_params_of(queue))
-            following = next_item(db, actor, query, submission.id, now, tz=tz)
+            following = next_item(db, actor, query, submission.id, now,
+                                  keys=intake_keys(request), tz=tz)
         except (ValidationFailed, NotPermitted):
             following = None
     return {
