@@ -31,6 +31,8 @@ from moderation.roles import Role
 from portal.accounts.models import StaffUser
 from portal.migrate import upgrade
 
+BENCH_SECRET = "queue-bench-secret-" + "b" * 40  # bench.queue_bench.KEYS
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -72,7 +74,9 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="caseworker-http-"))
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_DIR", "UPLOAD_DIR", "BASE_URL")}
-    env.update(DATABASE_URL=url, MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"))
+    # The fill seals texts with the bench's keys: the server must derive the same ones.
+    env.update(DATABASE_URL=url, MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"),
+               SECRET_KEY=BENCH_SECRET)
     port = free_port()
     results = {}
     with server([sys.executable, "-m", "portal.cli", "serve", "--host", HOST,
