@@ -35,6 +35,7 @@ def all_routes() -> list:
     """Every route of the portal, area by area."""
     from portal.accounts.routes import routes as account_routes
     from portal.admin.routes import routes as admin_routes
+    from portal.components import routes as component_routes
     from portal.content.press_routes import routes as press_routes
     from portal.intake.routes import routes as intake_routes
     from portal.ledger.routes import routes as ledger_routes
@@ -43,7 +44,7 @@ def all_routes() -> list:
     from portal.track.routes import routes as track_routes
 
     return [*public_routes, *intake_routes, *track_routes, *account_routes, *press_routes,
-            *admin_routes, *queue_routes, *ledger_routes]
+            *admin_routes, *queue_routes, *ledger_routes, *component_routes]
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None,

@@ -111,6 +111,17 @@ def fmt_datetime(value: datetime | None, locale: str, fmt: str = "medium") -> st
     return format_datetime(value, format=fmt, tzinfo=DISPLAY_TZ, locale=babel_locale(locale))
 
 
+def fmt_filesize(size: int, locale: str) -> str:
+    """A byte count for people: 980 B, 12.5 KB, 3.4 MB (units are the same in every locale)."""
+    if size < 1024:
+        return f"{format_decimal(size, locale=babel_locale(locale))} B"
+    for unit, scale in (("KB", 1024), ("MB", 1024 ** 2), ("GB", 1024 ** 3)):
+        if size < scale * 1024 or unit == "GB":
+            shown = format_decimal(round(size / scale, 1), locale=babel_locale(locale))
+            return f"{shown} {unit}"
+    return str(size)  # unreachable: GB catches the rest
+
+
 def fmt_number(value: float | int | None, locale: str) -> str:
     """A number with the locale's grouping."""
     if value is None:

@@ -47,6 +47,7 @@ def make_templates(static: HashedStatic, settings: Any) -> Jinja2Templates:
         date=lambda value, fmt="long": i18n.fmt_date(value, current_locale.get(), fmt),
         datetime=lambda value, fmt="medium": i18n.fmt_datetime(value, current_locale.get(), fmt),
         number=lambda value: i18n.fmt_number(value, current_locale.get()),
+        filesize=lambda value: i18n.fmt_filesize(value, current_locale.get()),
     )
     return Jinja2Templates(env=env, context_processors=[_request_context])
 

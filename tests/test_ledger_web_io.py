@@ -100,5 +100,12 @@ def test_xlsx_export_has_the_fixed_columns(moderator_client) -> None:
     data = moderator_client.get("/staff/ledger/export.xlsx").content
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header[:3] == ["id", "parent_id", "code"]
-    assert header[-1] == "version"
+    # Readable columns in the reader's language first, then the fixed code columns.
+    assert header[:4] == ["事项", "责任单位", "分类", "状态"]
+    codes = header[header.index("id"):]
+    assert codes[:3] == ["id", "parent_id", "code"]
+    assert codes[-1] == "version"
+    row = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert row[header.index("status")] in {"planned", "in_progress", "rectified", "verified"}
+    assert row[3]
+    assert row[3] != row[header.index("status")]  # a label, not the code

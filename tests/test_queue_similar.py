@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session
 
-from moderation.queue.similar import jaccard, similar_cases
-from tests.queue_support import KEYS, add_submission, add_unit
+from moderation.queue.similar import CLOSE_DAYS, jaccard, similar_cases
+from tests.queue_support import KEYS, NOW, add_submission, add_unit
 
 TEXT = "城东派出所民警王某在办理户口迁移时索要好处费两千元，拖延三个月不办。"
 NEAR = "城东派出所民警王某办理户口迁移时索要好处费，拖延了三个月还不办理。"
@@ -17,7 +19,8 @@ def test_same_unit_and_similar_text_is_a_hint(db: Session) -> None:
     original = add_submission(db, TEXT, unit_concerned_id=police.id)
     near = add_submission(db, NEAR, unit_concerned_id=police.id)
     add_submission(db, FAR, unit_concerned_id=police.id)  # same unit, other matter
-    add_submission(db, NEAR, unit_concerned_id=court.id)  # same text, other unit, no name
+    add_submission(db, NEAR, unit_concerned_id=court.id,  # other unit, no name, long ago
+                   received_at=NOW - timedelta(days=CLOSE_DAYS + 5))
     hints = similar_cases(db, KEYS, original)
     assert [h.submission_id for h in hints] == [near.id]
     assert hints[0].same_unit
@@ -32,9 +35,18 @@ def test_same_person_concerned_across_units(db: Session) -> None:
     assert [(h.submission_id, h.same_unit) for h in hints] == [(other_unit.id, False)]
 
 
-def test_no_unit_no_person_no_hints(db: Session) -> None:
+def test_same_story_close_in_time_is_a_hint_without_unit_or_person(db: Session) -> None:
     original = add_submission(db, TEXT)
-    add_submission(db, TEXT)
+    close = add_submission(db, NEAR, received_at=NOW - timedelta(days=3))
+    add_submission(db, NEAR, received_at=NOW - timedelta(days=CLOSE_DAYS + 1))  # long ago
+    add_submission(db, FAR, received_at=NOW - timedelta(days=1))  # another matter
+    assert [h.submission_id for h in similar_cases(db, KEYS, original)] == [close.id]
+
+
+def test_related_only_by_time_must_be_closer_in_words(db: Session) -> None:
+    original = add_submission(db, TEXT)
+    loosely = "城东派出所民警王某在办理户口时索要好处费，拖延不办，法院窗口态度冷漠。"
+    add_submission(db, loosely)
     assert similar_cases(db, KEYS, original) == []
 
 

@@ -70,8 +70,9 @@ def test_forms_follow_allowed_actions(db: Session, keys: IntakeKeys, clock: Fixe
     shown = mod.get(case_url(new.reference))
     assert shown.status_code == 200
     assert shown.headers["cache-control"] == "no-store"
-    assert actions_on(shown) == ["claim", "classify", "reject", "mark_duplicate", "reply",
-                                 "note", "ask"]
+    # The usual next step first, then the folded ones, the destructive ones last.
+    assert actions_on(shown) == ["claim", "classify", "reply", "note", "ask", "reject",
+                                 "mark_duplicate"]
     for form in page(shown).select("form.action-form"):
         assert form.select_one("input[name=version]")["value"] == str(new.version)
         assert form.select_one("input[name=csrf_token]") is not None
@@ -85,7 +86,7 @@ def test_forms_follow_allowed_actions(db: Session, keys: IntakeKeys, clock: Fixe
     assert actions_on(other) == []
     verifying = drive(db, clock, world, SubmissionState.verifying)
     handler_page = signed_in("handler-v").get(case_url(verifying.reference))
-    assert actions_on(handler_page) == ["note", "ask", "extend", "conclude"]
+    assert actions_on(handler_page) == ["conclude", "note", "ask", "extend"]
     leader_page = signed_in("leader1").get(case_url(verifying.reference))
     assert leader_page.status_code == 200
     assert actions_on(leader_page) == []
@@ -360,5 +361,5 @@ def test_mark_duplicate_links_both_ways(db: Session, keys: IntakeKeys, clock: Fi
     main_page = mod.get(case_url(main.reference))
     assert [a.get_text() for a in page(main_page).select(".duplicate-list a")] == \
         [dup.reference]
-    assert [a.get_text() for a in page(main_page).select(".similar-list a")] == \
-        [dup.reference]
+    # Already linked as a duplicate: not offered again as a similar case.
+    assert page(main_page).select(".similar-list a") == []

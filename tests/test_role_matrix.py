@@ -99,13 +99,23 @@ def test_separation_of_duties() -> None:
             assert Role.leader not in roles, permission  # leaders change nothing
 
 
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 def routed_lead_with_file(db, settings, clock, unit_id: int) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     """A tip with one file, accepted for `unit_id` (the handler's unit): its reference
     and file id, for the case page and the evidence download."""
     keys = IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
     batch = UploadBatch(settings.upload_dir, new_envelope(db), UploadLimits())
-    sink = batch.open("note.txt")
-    sink.write(b"evidence\n")
+    sink = batch.open("photo.png")  # an image: the thumbnail route serves it too
+    sink.write(png_bytes())
     sink.finish()
     result = submit_tip(db, keys, issue_form_nonce(keys, "tip", clock), TipInput(
         content="派出所民警索要好处费，拖延办理户口，请调查。", anonymous=True,

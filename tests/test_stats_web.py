@@ -124,7 +124,7 @@ def test_leaders_dashboard_shows_whole_figures(client, make_user, figures) -> No
     assert table_rows(html, "ledger-units")["市公安局"][:3] == ["6", "2", "1"]
     overdue = [a.get_text() for a in html.select("main table a[href^='/staff/ledger/']")]
     assert overdue == ["内部逾期"]
-    assert len(html.select("svg.chart-svg[role=img]")) == 4
+    assert len(html.select("svg.chart-svg[role=img]")) == 5  # 4 statistics + the weekly trend
 
 
 @pytest.mark.parametrize("role", [Role.moderator, Role.handler, Role.press, Role.admin])

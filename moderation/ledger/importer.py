@@ -80,12 +80,15 @@ REJECTIONS = {"bad_file": m.BAD_FILE, "hostile": m.HOSTILE_FILE, "too_big": m.FI
               "empty": m.EMPTY_FILE}
 
 
-def read_file(data: bytes, filename: str) -> list[dict[str, str]]:
+def read_file(data: bytes, filename: str,
+              skip: frozenset[str] = frozenset()) -> list[dict[str, str]]:
     """Rows of a CSV or XLSX file (told apart by content), keyed by the header.
 
     The file is read within the spreadsheet budget (see moderation.spreadsheet), in the
     worker sandbox with the evidence cleaners' memory and time limits; a hostile or
-    oversized file raises ImportFailed like any other unreadable file.
+    oversized file raises ImportFailed like any other unreadable file. Columns whose
+    header is in `skip` (the readable columns of a localized export) are left out before
+    the header is checked.
     """
     worker = WorkerLimits()
     try:
@@ -99,7 +102,14 @@ def read_file(data: bytes, filename: str) -> list[dict[str, str]]:
     except (sandbox.WorkerCrashed, sandbox.WorkerFailed):
         raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
     is_csv = not (data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"))
-    return _keyed(table, restore_text=is_csv)
+    return _keyed(_without(table, skip), restore_text=is_csv)
+
+
+def _without(table: list[list[str]], skip: frozenset[str]) -> list[list[str]]:
+    if not table or not skip:
+        return table
+    keep = [i for i, h in enumerate(table[0]) if str(h).strip() not in skip]
+    return [[row[i] if i < len(row) else "" for i in keep] for row in table]
 
 
 def _keyed(table: list[list[str]], *, restore_text: bool) -> list[dict[str, str]]:

@@ -1,9 +1,12 @@
-"""The queue as CSV for leaders and moderators: streamed, no identity or internal fields.
+"""The queue as rows for leaders' and moderators' exports: streamed, no identity or
+internal fields.
 
-Columns (fixed; values are stable codes, dates ISO 8601 in the campaign's time zone):
-reference, kind, channel, state, priority, category, unit_concerned, responsible_unit,
-handling_mode, received_at, decision_due_on, handling_due_on, overdue (yes/no),
-awaiting_citizen (yes/no), outcome, concluded_on.
+Code columns (fixed; values are stable codes, dates ISO 8601 in the campaign's time
+zone): reference, kind, channel, state, priority, category, unit_concerned,
+responsible_unit, handling_mode, received_at, decision_due_on, handling_due_on, overdue
+(yes/no), awaiting_citizen (yes/no), outcome, concluded_on, merged_into (the main case's
+reference when the item was merged as a duplicate). `export_queue_rows` adds the names of
+units and categories (localized texts) so the web layer can write a reader's version.
 Never: contact details, anonymity, content, people concerned, findings, notes.
 """
 
@@ -31,7 +34,8 @@ from moderation.units import Unit
 
 COLUMNS = ("reference", "kind", "channel", "state", "priority", "category", "unit_concerned",
            "responsible_unit", "handling_mode", "received_at", "decision_due_on",
-           "handling_due_on", "overdue", "awaiting_citizen", "outcome", "concluded_on")
+           "handling_due_on", "overdue", "awaiting_citizen", "outcome", "concluded_on",
+           "merged_into")
 EXPORT_ROLES = (Role.leader, Role.moderator)
 BATCH = 500
 # Spreadsheets run a cell that starts with one of these as a formula.
@@ -54,37 +58,57 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def export_queue_csv(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
-                     keys: IntakeKeys, tz: str = DEFAULT_TIMEZONE) -> Iterator[str]:
-    """CSV lines (header first, with a BOM so spreadsheets read UTF-8) of every matching item.
+def export_queue_rows(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
+                      keys: IntakeKeys, tz: str = DEFAULT_TIMEZONE
+                      ) -> Iterator[dict[str, Any]]:
+    """Every matching item as a dict: the code columns, plus `category_name`,
+    `unit_concerned_name` and `responsible_unit_name` (localized texts or None).
 
-    Raises NotPermitted before the first line for roles other than leader and moderator.
+    Raises NotPermitted (roles other than leader and moderator) or ValidationFailed
+    before the first row.
     """
     if actor.role not in EXPORT_ROLES or actor.id is None:
         raise NotPermitted("the export is for leaders and moderators")
     query = query.validated()
-    clauses = where_clauses(session, actor, query, now, tz, keys=keys)  # validates before streaming
+    clauses = where_clauses(session, actor, query, now, tz, keys=keys)  # validates first
     return _rows(session, actor, query, clauses, now, tz)
 
 
+def export_queue_csv(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
+                     keys: IntakeKeys, tz: str = DEFAULT_TIMEZONE) -> Iterator[str]:
+    """CSV lines of the code columns (header first, with a BOM so spreadsheets read UTF-8)."""
+    rows = export_queue_rows(session, actor, query, now, keys=keys, tz=tz)  # raises first
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + _csv_line(list(COLUMNS))
+        for row in rows:
+            yield _csv_line([row[c] for c in COLUMNS])
+
+    return lines()
+
+
 def _rows(session: Session, actor: Actor, query: QueueQuery, clauses: list[Any],
-          now: datetime, tz: str) -> Iterator[str]:
-    yield "\ufeff" + _csv_line(list(COLUMNS))
-    concerned, responsible = aliased(Unit), aliased(Unit)
+          now: datetime, tz: str) -> Iterator[dict[str, Any]]:
+    concerned, responsible, main = aliased(Unit), aliased(Unit), aliased(Submission)
     key = sort_expression(query, actor)
     order = ((key.desc(), col(Submission.id).desc()) if query.descending
              else (key.asc(), col(Submission.id).asc()))
     base = (select(Submission.id, key.label("sort_key"), Submission.reference,
                    Submission.kind, Submission.channel, Submission.state,
                    Submission.priority, Category.code.label("category"),  # type: ignore[attr-defined]
+                   Category.name.label("category_name"),  # type: ignore[attr-defined]
                    concerned.code.label("unit_concerned"),
-                   responsible.code.label("responsible_unit"), Submission.handling_mode,
+                   concerned.name.label("unit_concerned_name"),
+                   responsible.code.label("responsible_unit"),
+                   responsible.name.label("responsible_unit_name"), Submission.handling_mode,
                    Submission.received_at, Submission.decision_due_on,
                    Submission.handling_due_on, Submission.awaiting_citizen,
-                   Submission.outcome, Submission.concluded_at)
+                   Submission.outcome, Submission.concluded_at,
+                   main.reference.label("merged_into"))
             .outerjoin(Category, col(Category.id) == col(Submission.category_id))
             .outerjoin(concerned, concerned.id == col(Submission.unit_concerned_id))
             .outerjoin(responsible, responsible.id == col(Submission.responsible_unit_id))
+            .outerjoin(main, main.id == col(Submission.duplicate_of_id))
             .order_by(*order).limit(BATCH))
     today = local_day(now, tz)
     zone = ZoneInfo(tz)
@@ -95,23 +119,29 @@ def _rows(session: Session, actor: Actor, query: QueueQuery, clauses: list[Any],
             page_clauses.append(after_clause(key, last[0], last[1], query.descending))
         rows = session.execute(base.where(*page_clauses)).all()
         for row in rows:
-            yield _csv_line(_cells(row, today, zone))
+            yield _cells(row, today, zone)
         if len(rows) < BATCH:
             return
         last = (rows[-1].sort_key, rows[-1].id)
 
 
-def _cells(row: Any, today: date, zone: ZoneInfo) -> list[object]:
+def _cells(row: Any, today: date, zone: ZoneInfo) -> dict[str, Any]:
     state = _plain(row.state)
     due = (row.decision_due_on if state in UNDECIDED
            else row.handling_due_on if state in HANDLING else None)
     received: datetime = row.received_at
     concluded: datetime | None = row.concluded_at
-    return [row.reference, _plain(row.kind), _plain(row.channel), state, _plain(row.priority),
-            row.category, row.unit_concerned, row.responsible_unit, _plain(row.handling_mode),
-            received.astimezone(zone).isoformat(timespec="minutes"),
-            row.decision_due_on.isoformat(),
-            row.handling_due_on.isoformat() if row.handling_due_on else "",
-            "yes" if due is not None and due < today else "no",
-            "yes" if row.awaiting_citizen else "no", _plain(row.outcome),
-            concluded.astimezone(zone).date().isoformat() if concluded else ""]
+    codes = [row.reference, _plain(row.kind), _plain(row.channel), state, _plain(row.priority),
+             row.category, row.unit_concerned, row.responsible_unit,
+             _plain(row.handling_mode),
+             received.astimezone(zone).isoformat(timespec="minutes"),
+             row.decision_due_on.isoformat(),
+             row.handling_due_on.isoformat() if row.handling_due_on else "",
+             "yes" if due is not None and due < today else "no",
+             "yes" if row.awaiting_citizen else "no", _plain(row.outcome),
+             concluded.astimezone(zone).date().isoformat() if concluded else "",
+             row.merged_into or ""]
+    out = dict(zip(COLUMNS, codes, strict=True))
+    out.update(category_name=row.category_name, unit_concerned_name=row.unit_concerned_name,
+               responsible_unit_name=row.responsible_unit_name)
+    return out

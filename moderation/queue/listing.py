@@ -214,3 +214,20 @@ def after_clause(key: Any, value: datetime | date, last_id: int,
 
 def _typed(column: Any, value: Any) -> Any:
     return literal(value, type_=column.type)
+
+
+def next_item(session: Session, actor: Actor, query: QueueQuery, submission_id: int,
+              now: datetime, *, keys: IntakeKeys,
+              tz: str = DEFAULT_TIMEZONE) -> QueueItem | None:
+    """The item after `submission_id` in this view of the queue (None at the end, or when
+    the case is not in the view). Two queries: the case's sort key, then one row."""
+    query = query.validated()
+    key = sort_expression(query, actor)
+    clauses = where_clauses(session, actor, query, now, tz, keys=keys)
+    own = session.execute(select(key.label("sort_key"))
+                          .where(col(Submission.id) == submission_id, *clauses)).first()
+    if own is None or own.sort_key is None:
+        return None
+    cursor = encode_cursor(query, own.sort_key, submission_id)
+    page = list_queue(session, actor, query, now, keys=keys, after=cursor, limit=1, tz=tz)
+    return page.items[0] if page.items else None

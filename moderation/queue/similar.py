@@ -1,5 +1,6 @@
-"""Similar-case hints: earlier or later submissions about the same unit or person, with
-similar text (Jaccard similarity of their sets of blind token hashes above a threshold).
+"""Similar-case hints: earlier or later submissions with similar text (Jaccard similarity
+of their sets of blind token hashes) that concern the same unit or person, or came in
+close in time.
 
 Candidates: same unit concerned, or a document that holds every token of one of the
 names in "people concerned" (from the blind index); the newest `CANDIDATES` of those are
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from moderation.intake.keys import IntakeKeys
-from moderation.intake.models import Submission
+from moderation.intake.models import Submission, SubmissionState
 from moderation.intake.texts import case_texts
 from moderation.queue.blind import blind_query
 from moderation.queue.models import SubmissionSearch
@@ -35,6 +36,7 @@ class SimilarCase:
     reference: str
     score: float  # Jaccard similarity, 0..1
     same_unit: bool
+    open: bool = True  # not rejected: it can be the main case of a duplicate
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -58,7 +60,7 @@ def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
     if not own:
         return []
     dialect = dialect_of(session)
-    related = []
+    related = []  # same unit concerned, or names one of the same people
     if submission.unit_concerned_id is not None:
         related.append(col(Submission.unit_concerned_id) == submission.unit_concerned_id)
     people = case_texts(keys, submission).people_concerned
@@ -74,7 +76,7 @@ def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
     for clause in related:
         for row in session.execute(
                 select(Submission.id, Submission.reference, Submission.unit_concerned_id,
-                       Submission.received_at)
+                       Submission.received_at, Submission.state)
                 .where(col(Submission.id) != submission.id, clause)
                 .order_by(col(Submission.received_at).desc(), col(Submission.id).desc())
                 .limit(CANDIDATES)):
@@ -90,6 +92,7 @@ def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
         if score >= threshold:
             same_unit = (submission.unit_concerned_id is not None
                          and row.unit_concerned_id == submission.unit_concerned_id)
-            hints.append(SimilarCase(row.id, row.reference, round(score, 3), same_unit))
+            hints.append(SimilarCase(row.id, row.reference, round(score, 3), same_unit,
+                                     row.state != SubmissionState.rejected))
     hints.sort(key=lambda h: (-h.score, h.submission_id))
     return hints[:limit]

@@ -50,6 +50,11 @@ REJECT_REPLIES: dict[RejectReason, str] = {
 }
 
 
+# Why a unit is disabled in the accept form's list.
+BARRED_ITSELF = _("the unit the lead is about")
+BARRED_BELOW = _("under the unit the lead is about")
+
+
 def default_reject_reply(reason: RejectReason | str) -> str:
     """The message id of the default public reply for a reason (the web translates it)."""
     return REJECT_REPLIES[RejectReason(reason)]

@@ -8,11 +8,14 @@ handling (直接办理) when the campaign's `WorkflowPolicy.allow_self_verificat
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, select
 
 from moderation.errors import RoutingRefused
 from moderation.intake.models import HandlingMode
-from moderation.units import Unit
+from moderation.units import Unit, unit_tree
 from moderation.workflow import messages as m
 from moderation.workflow.models import WorkflowPolicy
 
@@ -56,3 +59,53 @@ def routable_units(session: Session, unit_concerned_id: int | None, mode: Handli
         return units
     barred = unit_and_descendants(session, unit_concerned_id)
     return [u for u in units if u.id not in barred]
+
+
+class RouteGroup(enum.StrEnum):
+    """How a unit stands to the unit a lead concerns, which suggests the handling mode."""
+
+    above = "above"  # 提级办理: a unit above the one concerned
+    other = "other"  # 交叉办理 / 异地办理: an unrelated unit
+    itself = "itself"  # 直接办理: the unit concerned (only when the policy allows it)
+    below = "below"  # never: a subordinate would judge its superior
+    any = "any"  # the unit concerned is not known: every unit may be chosen
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """One unit in the accept form: its group, and why it is barred (None: allowed)."""
+
+    unit: Unit
+    depth: int
+    group: RouteGroup
+    barred: str | None
+
+
+def route_choices(session: Session, unit_concerned_id: int | None,
+                  policy: WorkflowPolicy) -> list[RouteChoice]:
+    """Every active unit, grouped by how it stands to the unit concerned; the ones
+    `check_routing` would refuse carry the reason (the form shows them disabled)."""
+    tree = unit_tree(session)
+    if unit_concerned_id is None:
+        return [RouteChoice(u, d, RouteGroup.any, None) for u, d in tree]
+    parents = dict(session.exec(select(Unit.id, Unit.parent_id)).all())
+    above: set[int] = set()
+    cursor = parents.get(unit_concerned_id)
+    while cursor is not None and cursor not in above:
+        above.add(cursor)
+        cursor = parents.get(cursor)
+    below = unit_and_descendants(session, unit_concerned_id) - {unit_concerned_id}
+    out = []
+    for unit, depth in tree:
+        if unit.id == unit_concerned_id:
+            out.append(RouteChoice(unit, depth, RouteGroup.itself,
+                                   None if policy.allow_self_verification
+                                   else m.BARRED_ITSELF))
+        elif unit.id in below:
+            out.append(RouteChoice(unit, depth, RouteGroup.below, m.BARRED_BELOW))
+        elif unit.id in above:
+            out.append(RouteChoice(unit, depth, RouteGroup.above, None))
+        else:
+            out.append(RouteChoice(unit, depth, RouteGroup.other, None))
+    order = list(RouteGroup)
+    return sorted(out, key=lambda c: order.index(c.group))

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from moderation.ledger.queries import LedgerFilters, list_items
 from moderation.stats.report import leader_statistics
 from portal.leaders.queries import cases_by_unit
+from portal.leaders.unit_view import unit_section
 from portal.ledger.labels import ledger_label
 from portal.roles import LEADERS
 from portal.routing import route
@@ -31,10 +32,12 @@ def leaders_dashboard(request: Request) -> Response:
         overdue = list_items(db, public_only=False, now=moment, tz=settings.timezone,
                              filters=LedgerFilters(overdue_only=True))
         cases = cases_by_unit(db, moment, settings.timezone)
+        filtered = unit_section(db, request)
     context = statistics_context(stats, settings.default_locale, prefix="leader-chart")
     context.update({"overdue_items": overdue, "unit_cases": cases,
-                    "ledger_label": ledger_label})
-    return render(request, "leaders/dashboard.html", context)
+                    "ledger_label": ledger_label, **filtered})
+    status = 422 if filtered["unit_filter"].errors else 200
+    return render(request, "leaders/dashboard.html", context, status_code=status)
 
 
 routes = [route("/staff/leaders", leaders_dashboard, roles=LEADERS, name="leaders_dashboard")]

@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.ledger.columns import COLUMNS
-from moderation.ledger.export import export_csv, export_xlsx
 from moderation.ledger.importer import ImportFailed, RowError, import_ledger, read_file
 from portal.ledger.access import ledger_actor
+from portal.ledger.export_view import ledger_csv, ledger_xlsx, readable_headers
 from portal.locale_context import gettext as _
 from portal.templating import render
 from portal.web import clock, db_session, redirect
@@ -31,15 +31,14 @@ def _download(body: bytes, media_type: str, name: str) -> Response:
 def export_ledger_csv(request: Request) -> Response:
     """The whole ledger (internal items too) as CSV, UTF-8 with a BOM."""
     with db_session(request) as db:
-        text = export_csv(db)
-    return _download(("\ufeff" + text).encode("utf-8"), "text/csv; charset=utf-8",
-                     "ledger.csv")
+        text = ledger_csv(db)
+    return _download(text.encode("utf-8"), "text/csv; charset=utf-8", "ledger.csv")
 
 
 def export_ledger_xlsx(request: Request) -> Response:
     """The whole ledger as an XLSX workbook."""
     with db_session(request) as db:
-        data = export_xlsx(db)
+        data = ledger_xlsx(db)
     return _download(data, XLSX_TYPE, "ledger.xlsx")
 
 
@@ -70,7 +69,7 @@ def _import(request: Request, data: bytes, name: str) -> Response:
                      status_code=422)
     with db_session(request) as db:
         try:
-            rows = read_file(data, name)
+            rows = read_file(data, name, skip=readable_headers())
             summary = import_ledger(db, actor, rows, clock=clock(request))
             db.commit()
         except ImportFailed as failed:

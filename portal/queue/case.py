@@ -1,37 +1,34 @@
 """The case page: content, people, files, timeline, history, deadlines, links, hints, and
-the forms of the actions `allowed_actions` gives this user. GET never changes state."""
+the forms of the actions `allowed_actions` gives this user. GET never changes the case;
+it records one audit event when it shows image thumbnails."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from moderation.audit import AuditEvent
 from moderation.intake import followup
 from moderation.intake.deadlines import handling_due, local_day, rules_for
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import (
     CaseMessage,
     Category,
     HandlingMode,
     MessageAuthor,
-    MetadataStatus,
     Outcome,
     Priority,
     RejectReason,
     Submission,
-    SubmissionFile,
 )
 from moderation.intake.storage import Contact
 from moderation.intake.texts import case_texts
-from moderation.queue.similar import similar_cases
+from moderation.queue.similar import SimilarCase, similar_cases
 from moderation.roles import Actor, Role
 from moderation.workflow import deadlines
 from moderation.workflow.core import snapshot
@@ -50,11 +47,13 @@ from portal.queue.common import (
     unit_names,
     unit_options,
 )
-from portal.queue.labels import options, qlabel, spam_reasons
+from portal.queue.evidence import audit_thumbnails, case_evidence
+from portal.queue.labels import options, qlabel, spam_reasons, state_label
+from portal.queue.navigation import queue_navigation
 from portal.queue.public_reply import done_message, reply_context
+from portal.queue.thread import CONFIRM, action_panel, case_thread
 from portal.templating import render
 from portal.track.common import intake_keys
-from portal.track.staff_files import download_name
 from portal.web import db_session
 
 SEEN_MAX = 4000
@@ -76,46 +75,6 @@ DONE = {
     Action.uphold: N_("The conclusion was upheld and the citizen was told why."),
 }
 
-HISTORY = {
-    "submission.claim": N_("Claimed"), "submission.release": N_("Released the claim"),
-    "submission.classify": N_("Classified"), "submission.reject": N_("Not accepted"),
-    "submission.mark_duplicate": N_("Marked as duplicate"),
-    "submission.accept": N_("Accepted and routed"),
-    "submission.reply": N_("Replied to the citizen"),
-    "submission.note": N_("Added an internal note"),
-    "submission.ask": N_("Asked the citizen"),
-    "submission.question": N_("Asked the citizen"),
-    "submission.start_verification": N_("Started verification"),
-    "submission.extend": N_("Extended the deadline"),
-    "submission.conclude": N_("Concluded"), "submission.reopen": N_("Reopened"),
-    "submission.uphold": N_("Upheld the conclusion"),
-    "submission.file_download": N_("Downloaded a file"),
-    "identity.view": N_("Viewed the contact details"),
-}
-
-
-METADATA_NOTES = {
-    MetadataStatus.kept: N_("Metadata could not be removed"),
-    MetadataStatus.partial: N_("Metadata partly removed: tags, location and times are gone, "
-                               "but the video stream itself may still carry camera details"),
-}
-
-
-@dataclass(frozen=True)
-class FileLink:
-    url: str
-    name: str
-    size: int
-    media_type: str
-    metadata_note: str | None  # a warning when metadata could not be removed completely
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    who: str
-    what: str
-
 
 def encode_seen(submission: Submission) -> str:
     """The workflow values the user saw, carried by each form for the conflict page."""
@@ -134,30 +93,18 @@ def decode_seen(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _files(db: Session, submission: Submission) -> list[FileLink]:
-    rows = db.exec(select(SubmissionFile).where(
-        col(SubmissionFile.submission_id) == submission.id).order_by(col(SubmissionFile.id)))
-    return [FileLink(f"/staff/submissions/{submission.reference}/files/{row.id}",
-                     download_name(submission, row), row.size, row.media_type,
-                     METADATA_NOTES.get(row.metadata_status)) for row in rows]
-
-
-def _history(db: Session, submission: Submission) -> list[HistoryEntry]:
-    rows = db.exec(select(AuditEvent).where(
-        col(AuditEvent.target_type) == "submission",
-        col(AuditEvent.target_id) == str(submission.id)).order_by(col(AuditEvent.seq)))
-    return [HistoryEntry(row.at, row.actor_label, HISTORY.get(row.action, row.action))
-            for row in rows]
-
-
 def case_context(db: Session, request: Request, actor: Actor, submission: Submission, *,
                  overrides: dict[Action, f.FormState] | None = None,
-                 contact: Contact | None = None, contact_shown: bool = False
-                 ) -> dict[str, Any]:
-    """Everything the case page shows to `actor` (never contact details unless shown)."""
+                 contact: Contact | None = None, contact_shown: bool = False,
+                 open_action: Action | None = None, form: Any = None) -> dict[str, Any]:
+    """Everything the case page shows to `actor` (never contact details unless shown).
+
+    Records one audit event when the page shows image thumbnails; the caller commits."""
     now = request.app.state.clock()
     tz = tz_of(request)
     actions = allowed_actions(submission, actor, now)
+    evidence = case_evidence(db, request, actor, submission)
+    audit_thumbnails(db, actor, submission, evidence, request.app.state.clock)
     reason = request.query_params.get("reason")
     forms = {a: f.defaults(a, submission, reason) for a in actions}
     forms.update(overrides or {})
@@ -171,12 +118,17 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
     main = db.get(Submission, submission.duplicate_of_id) if submission.duplicate_of_id \
         else None
     is_moderator = actor.role == Role.moderator
+    dups = duplicates_of(db, submission.id) if submission.id else []
+    due = deadlines.due_on(submission)
+    today = local_day(now, tz)
     keys = intake_keys(request)
     return {
         "case": submission,
         "texts": case_texts(keys, submission),
         "actor_role": actor.role.value if actor.role else "",
-        "due": deadlines.due_on(submission),
+        "due": due,
+        "days_left": (due - today).days if due else 0,
+        "case_state_label": state_label(submission, main),
         "overdue": deadlines.is_overdue(submission, now, tz),
         "units": unit_names(db),
         "names": staff_names(db, people),
@@ -184,19 +136,25 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         else None,
         "messages": messages,
         "citizen": MessageAuthor.citizen,
-        "history": _history(db, submission),
-        "files": _files(db, submission),
+        "thread": case_thread(db, submission, messages),
+        "files": evidence,
         "rating": followup.current_rating(db, submission),
         "review": followup.current_review(db, submission),
         "main_case": main,
-        "duplicates": duplicates_of(db, submission.id) if submission.id else [],
-        "similar": similar_cases(db, keys, submission) if is_moderator else [],
+        "duplicates": dups,
+        "similar": _similar(db, keys, submission, main, dups) if is_moderator else [],
         "actions": actions,
+        "panel": action_panel(actions, holds_claim=submission.claimed_by_id == actor.id
+                              and submission.claimed_until is not None
+                              and submission.claimed_until > now),
+        "confirm_actions": CONFIRM,
+        "open_action": open_action,
         "Action": Action,
         "forms": forms,
         "seen": encode_seen(submission),
         "category_options": [(str(c.id), c.name, 0) for c in categories],
         "unit_options": unit_options(db),
+        "route_groups": f.route_groups(db, submission) if Action.accept in actions else [],
         "priority_options": options(Priority),
         "reason_options": options(RejectReason, list(f.REJECT_REASONS)),
         "reply_templates": f.reject_templates(),
@@ -212,7 +170,15 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         or done_message(request.query_params.get("done")),
         "qlabel": qlabel, "spam_reasons": spam_reasons,
         **reply_context(db, actor, submission),
+        **queue_navigation(db, request, actor, submission, now, tz, form),
     }
+
+
+def _similar(db: Session, keys: IntakeKeys, submission: Submission,
+             main: Submission | None, dups: list[Submission]) -> list[SimilarCase]:
+    """Similar cases, without those already linked as duplicates (listed above them)."""
+    linked = {d.id for d in dups} | ({main.id} if main else set())
+    return [h for h in similar_cases(db, keys, submission) if h.submission_id not in linked]
 
 
 def _action_or_none(value: str | None) -> Action | None:
@@ -232,4 +198,6 @@ def case_page(request: Request) -> Response:
     actor = queue_actor(request)
     with db_session(request) as db:
         submission = find_case(db, actor, str(request.path_params["reference"]))
-        return render_case(request, case_context(db, request, actor, submission))
+        context = case_context(db, request, actor, submission)
+        db.commit()  # the thumbnails' audit event, if any
+        return render_case(request, context)

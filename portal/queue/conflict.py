@@ -111,7 +111,9 @@ def conflict_page(request: Request, db: Session, actor: Actor, reference: str, a
     current = error.current if isinstance(error, StaleVersion) and error.current \
         else snapshot(submission)
     kept = f.posted(action, form)
-    context = case_context(db, request, actor, submission, overrides={action: kept})
+    context = case_context(db, request, actor, submission, overrides={action: kept},
+                           open_action=action, form=form)
+    db.commit()  # the thumbnails' audit event, if any
     holder = None
     if isinstance(error, AlreadyClaimed) and error.claimed_by_id:
         holder = staff_names(db, {error.claimed_by_id}).get(error.claimed_by_id)

@@ -20,6 +20,8 @@ from moderation.intake.models import RejectReason, Submission
 from moderation.roles import Actor
 from moderation.workflow import claims, handling, review, triage
 from moderation.workflow.messages import default_reject_reply
+from moderation.workflow.models import policy_for
+from moderation.workflow.routing_rules import RouteChoice, RouteGroup, route_choices
 from moderation.workflow.transitions import Action
 from portal.locale_context import gettext
 from portal.locale_context import lazy_gettext as N_
@@ -45,6 +47,13 @@ ERROR_FIELDS = {"duplicate_of_id": "main_reference"}
 NOTIFYING = frozenset({Action.reject, Action.mark_duplicate, Action.reply, Action.ask,
                        Action.conclude, Action.uphold})
 REJECT_REASONS = [r for r in RejectReason if r != RejectReason.duplicate]
+ROUTE_GROUPS = {
+    RouteGroup.above: N_("Escalated handling: units above the unit concerned"),
+    RouteGroup.other: N_("Cross-unit or off-site handling: other units"),
+    RouteGroup.itself: N_("Direct handling: the unit concerned"),
+    RouteGroup.below: N_("Not possible: units under the unit concerned"),
+    RouteGroup.any: N_("All units (the unit concerned is not known)"),
+}
 
 
 @dataclass
@@ -70,6 +79,17 @@ def defaults(action: Action, submission: Submission, reason: str | None = None) 
     elif action == Action.accept:
         values["handling_mode"] = "off_site"
     return FormState(values, {})
+
+
+def route_groups(db: Session, submission: Submission
+                 ) -> list[tuple[str, list[RouteChoice]]]:
+    """The accept form's units, grouped (with translated group names); barred ones carry
+    the reason and are shown disabled. The domain still refuses them on submit."""
+    choices = route_choices(db, submission.unit_concerned_id, policy_for(db))
+    groups: dict[RouteGroup, list[RouteChoice]] = {}
+    for choice in choices:
+        groups.setdefault(choice.group, []).append(choice)
+    return [(gettext(ROUTE_GROUPS[group]), items) for group, items in groups.items()]
 
 
 def reject_templates() -> dict[str, str]:
@@ -145,9 +165,18 @@ def domain_call(action: Action, db: Session, actor: Actor, submission_id: int, v
     return call
 
 
+def normalize_reference(text: str) -> str:
+    """A case number as typed, in any letter case, with or without "MS-" and hyphens
+    ("ms-abcd-efgh", "ABCDEFGH", "abcd efgh"), as stored: "MS-ABCD-EFGH"."""
+    raw = "".join(ch for ch in text.upper()[:40] if ch.isascii() and ch.isalnum())
+    if raw.startswith("MS") and len(raw) == 10:
+        raw = raw[2:]
+    return f"MS-{raw[:4]}-{raw[4:]}" if len(raw) == 8 else text.strip().upper()[:17]
+
+
 def main_case_id(db: Session, reference: str) -> int:
     """The id of the case a duplicate points to; 0 (no such row) when unknown."""
-    reference = reference.strip().upper()[:17]
+    reference = normalize_reference(reference)
     if not reference:
         return 0
     found = db.exec(select(Submission.id).where(col(Submission.reference) == reference)).first()

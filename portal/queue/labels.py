@@ -17,6 +17,7 @@ from moderation.intake.models import (
     Priority,
     Rating,
     RejectReason,
+    Submission,
     SubmissionKind,
     SubmissionState,
 )
@@ -84,3 +85,10 @@ def options(kind: type[enum.Enum], members: Sequence[enum.Enum] | None = None
             ) -> list[tuple[str, str, int]]:
     """(value, label, depth) triples for a select of `kind`'s members."""
     return [(str(m.value), qlabel(m), 0) for m in (members or list(kind))]
+
+
+def state_label(submission: Submission, main: Submission | None = None) -> str:
+    """The case's state for people: a duplicate reads "merged into …", not "not accepted"."""
+    if submission.state == SubmissionState.rejected and main is not None:
+        return gettext("Merged into %(reference)s", reference=main.reference)
+    return qlabel(submission.state)

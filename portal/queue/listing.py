@@ -3,15 +3,13 @@ item", and the CSV export with the same filters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
-from moderation.audit import record
 from moderation.errors import ValidationFailed
 from moderation.intake.models import (
     Category,
@@ -23,7 +21,7 @@ from moderation.intake.models import (
     SubmissionState,
 )
 from moderation.queue.counts import queue_counts
-from moderation.queue.export import EXPORT_ROLES, export_queue_csv
+from moderation.queue.export import EXPORT_ROLES
 from moderation.queue.filters import QueueQuery, SortKey, Tab
 from moderation.queue.listing import list_queue
 from moderation.roles import Role
@@ -101,6 +99,8 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
         "current_tab": query.tab if query else Tab.all,
         "export_url": (f"/staff/queue/export.csv?{query_string(params)}"
                        if actor.role in EXPORT_ROLES else None),
+        "export_xlsx_url": (f"/staff/queue/export.xlsx?{query_string(params)}"
+                            if actor.role in EXPORT_ROLES else None),
         "units": unit_names(db), "names": names,
         "is_moderator": is_moderator,
         "handlers": handlers_by_unit(db) if is_moderator else {},
@@ -109,6 +109,8 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
         "mode_options": options(HandlingMode),
         "qlabel": qlabel, "spam_reasons": spam_reasons,
         "none_left": request.query_params.get("none") == "1",
+        "case_query": query_string(params),
+        "filters_set": sum(1 for k in FILTER_KEYS if k not in ("tab", "q") and params.get(k)),
         **filter_options(db),
     }
 
@@ -131,38 +133,3 @@ def take_next(request: Request) -> Response:
     if taken is None:
         return redirect("/staff/queue?tab=new&none=1")
     return redirect(f"/staff/cases/{taken.reference}?done=claim")
-
-
-def export_csv(request: Request) -> Response:
-    """GET /staff/queue/export.csv: the filtered queue as CSV, streamed; audited."""
-    actor = queue_actor(request)
-    params = params_of(request)
-    clock = request.app.state.clock
-    db = Session(request.state.engine, expire_on_commit=False)
-    try:
-        query = QueueQuery.from_params(params)
-        lines = export_queue_csv(db, actor, query, clock(), keys=intake_keys(request),
-                                 tz=tz_of(request))
-        record(db, actor, "queue.export", "queue", "csv",
-               after={k: v for k, v in params.items() if v}, clock=clock)
-        db.commit()
-    except ValidationFailed:
-        db.close()
-        with db_session(request) as fresh:
-            context = queue_context(fresh, request, params)
-        return render(request, "queue/queue.html", context, status_code=422)
-    except BaseException:
-        db.close()
-        raise
-
-    def body() -> Iterator[bytes]:
-        try:
-            for line in lines:
-                yield line.encode("utf-8")
-        finally:
-            db.close()
-
-    day = clock().strftime("%Y%m%d")
-    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="queue-{day}.csv"',
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

@@ -5,7 +5,9 @@ from __future__ import annotations
 from portal.queue.actions import case_action, show_contact
 from portal.queue.bulk import bulk_action
 from portal.queue.case import case_page
-from portal.queue.listing import export_csv, queue_page, take_next
+from portal.queue.evidence import thumbnail
+from portal.queue.export_view import export_csv, export_xlsx
+from portal.queue.listing import queue_page, take_next
 from portal.queue.public_replies_list import public_replies_page
 from portal.queue.reply_actions import reply_step
 from portal.roles import CASE_WRITERS, MODERATOR, QUEUE, QUEUE_EXPORT
@@ -14,6 +16,8 @@ from portal.routing import route
 routes = [
     route("/staff/queue", queue_page, roles=QUEUE, name="queue"),
     route("/staff/queue/export.csv", export_csv, roles=QUEUE_EXPORT, name="queue_export"),
+    route("/staff/queue/export.xlsx", export_xlsx, roles=QUEUE_EXPORT,
+          name="queue_export_xlsx"),
     route("/staff/queue/next", take_next, roles=MODERATOR, methods=["POST"], name="queue_next"),
     route("/staff/queue/bulk", bulk_action, roles=MODERATOR, methods=["POST"], name="queue_bulk"),
     route("/staff/cases/{reference:str}", case_page, roles=QUEUE, name="case"),
@@ -27,4 +31,6 @@ routes = [
           name="case_action"),
     route("/staff/cases/{reference:str}/public-reply/{step:str}", reply_step,
           roles=CASE_WRITERS, methods=["POST"], name="case_public_reply"),
+    route("/staff/submissions/{reference:str}/files/{file_id:int}/thumb", thumbnail,
+          roles=CASE_WRITERS, name="case_thumbnail"),
 ]

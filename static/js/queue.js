@@ -2,6 +2,8 @@
 // 1. The reject form: choosing a reason swaps in that reason's reply template, unless the
 //    moderator has already edited the reply.
 // 2. The accept form: the handler list shows only the handlers of the chosen unit.
+// 3. The queue: the bulk-action form appears once an item is ticked; j and k move
+//    through the rows, Enter opens the current one.
 (function () {
   "use strict";
 
@@ -48,5 +50,40 @@
       unit.addEventListener("change", filter);
       filter();
     }
+  }
+
+  var bulk = document.getElementById("bulk-fold");
+  if (bulk) {
+    var boxes = document.querySelectorAll(".queue-table input[name=item]");
+    var sync = function () {
+      var ticked = 0;
+      for (var i = 0; i < boxes.length; i++) { if (boxes[i].checked) { ticked++; } }
+      bulk.hidden = ticked === 0 && !bulk.open;
+      if (ticked > 0) { bulk.hidden = false; bulk.open = true; }
+    };
+    for (var b = 0; b < boxes.length; b++) { boxes[b].addEventListener("change", sync); }
+    sync();
+  }
+
+  var rows = document.querySelectorAll(".queue-table tr.queue-item");
+  if (rows.length) {
+    var hint = document.querySelector(".keys-hint");
+    if (hint) { hint.hidden = false; }
+    var current = -1;
+    var select = function (index) {
+      if (current >= 0) { rows[current].classList.remove("is-current"); }
+      current = Math.max(0, Math.min(rows.length - 1, index));
+      rows[current].classList.add("is-current");
+      var link = rows[current].querySelector("a.case-link");
+      if (link) { link.focus(); }
+    };
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      var typing = target && (target.isContentEditable ||
+        /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+      if (typing || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      if (event.key === "j") { select(current + 1); event.preventDefault(); }
+      else if (event.key === "k") { select(current - 1); event.preventDefault(); }
+    });
   }
 })();

@@ -91,6 +91,7 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
         moderator.click("form.take-next button[type=submit]")
     reference = moderator.locator(".case-reference").inner_text()
     no_violations(moderator)
+    moderator.locator("summary#action-classify-title").click()  # folded: not the next step
     moderator.select_option("#f-classify-priority", value="high")
     submit_action(moderator, "classify")
     moderator.select_option("#f-accept-handling_mode", value="off_site")
@@ -110,6 +111,7 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
         handler.click(f"a.case-link:text('{reference}')")
     assert all(marker not in handler.content() for marker in MARKERS)
     submit_action(handler, "start_verification")
+    handler.locator("summary#action-ask-title").click()
     handler.fill("#f-ask-body", QUESTION)
     submit_action(handler, "ask")
 
@@ -129,7 +131,12 @@ def test_queue_journey_in_chromium(live_server, browser_page, staff_context,  # 
     handler.select_option("#f-conclude-outcome", value="substantiated")
     handler.fill("#f-conclude-finding", "录像证实索贿属实。")
     handler.fill("#f-conclude-public_reply", REPLY)
-    submit_action(handler, "conclude")
+    with handler.expect_navigation():  # a second step shows what the citizen will see
+        handler.click("form#do-conclude button[name=step]")
+    assert handler.locator(".preview-reply").inner_text() == REPLY
+    with handler.expect_navigation():
+        handler.click("form#confirm-conclude button.danger-confirm")
+    assert handler.locator("p.flash").is_visible()
 
     # The citizen sees the conclusion and rates it.
     citizen.goto(url + "/track/case")
@@ -162,6 +169,7 @@ def test_conflict_page_is_accessible(live_server, staff_context, db: Session,  #
     second.goto(f"{live_server.url}/staff/cases/{sub.reference}")
     first.goto(f"{live_server.url}/staff/cases/{sub.reference}")
     submit_action(first, "claim")
+    second.locator("summary#action-ask-title").click()
     second.fill("#f-ask-body", "请补充事情发生的时间。")
     with second.expect_navigation():
         second.click("form#do-ask button[type=submit]")
