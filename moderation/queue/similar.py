@@ -3,9 +3,10 @@ of their sets of blind token hashes) that concern the same unit or person, or ca
 close in time.
 
 Candidates: same unit concerned, or a document that holds every token of one of the
-names in "people concerned" (from the blind index); the newest `CANDIDATES` of those are
-compared. (Asking the index for documents sharing any of a sample of common bigrams
-matched most of the table and cost over a second at 100,000 submissions.)
+names in "people concerned" (from the blind index), or received within `CLOSE_DAYS`; the
+newest `CANDIDATES` of each are compared. A candidate related only by time must be more
+alike (`TIME_ONLY_THRESHOLD`). (Asking the index for documents sharing any of a sample
+of common bigrams matched most of the table and cost over a second at 100,000 cases.)
 The caller checks that the actor may see the hints (moderators only).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +28,8 @@ from moderation.queue.models import SubmissionSearch
 from moderation.queue.search import dialect_of, matching_ids
 
 THRESHOLD = 0.3
+TIME_ONLY_THRESHOLD = 0.6  # related only by time: must be told almost alike
+CLOSE_DAYS = 30
 CANDIDATES = 200
 _NAME_SPLIT = re.compile(r"[\s,，、;；/|]+")
 
@@ -68,12 +72,14 @@ def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
         hashes = blind_query(keys.search, name, max_terms=1)
         if len(name) >= 2 and hashes:
             related.append(col(Submission.id).in_(matching_ids(dialect, hashes)))
-    if not related:
-        return []
+    received = submission.received_at
+    close = col(Submission.received_at).between(received - timedelta(days=CLOSE_DAYS),
+                                                received + timedelta(days=CLOSE_DAYS))
     # One query per reason (an OR of them scans the whole table), without the documents
     # (joining them before the LIMIT reads every related document).
     found: dict[int, Any] = {}
-    for clause in related:
+    strong: set[int] = set()
+    for clause in [*related, close]:
         for row in session.execute(
                 select(Submission.id, Submission.reference, Submission.unit_concerned_id,
                        Submission.received_at, Submission.state)
@@ -81,6 +87,8 @@ def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
                 .order_by(col(Submission.received_at).desc(), col(Submission.id).desc())
                 .limit(CANDIDATES)):
             found[row.id] = row
+            if clause is not close:
+                strong.add(row.id)
     rows = sorted(found.values(), key=lambda r: (r.received_at, r.id), reverse=True)
     rows = rows[:CANDIDATES]
     documents = dict(session.execute(
@@ -89,7 +97,7 @@ def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
     hints = []
     for row in rows:
         score = jaccard(own, _shingles(documents.get(row.id, "")))
-        if score >= threshold:
+        if score >= (threshold if row.id in strong else max(threshold, TIME_ONLY_THRESHOLD)):
             same_unit = (submission.unit_concerned_id is not None
                          and row.unit_concerned_id == submission.unit_concerned_id)
             hints.append(SimilarCase(row.id, row.reference, round(score, 3), same_unit,
