@@ -64,12 +64,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                 active.dispose()
 
     middleware = [
+        # First: a hit skips everything below; it replays the headers stored with the page.
+        Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds,
+                   locales=settings.locales, default_locale=settings.default_locale),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
                    secure_cookies=settings.production),
-        Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds),
     ]
     app = Starlette(
         routes=[*all_routes(), Mount("/static", app=static, name="static")],
