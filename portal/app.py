@@ -22,8 +22,10 @@ from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
+from portal.slotted_pages import SlottedPages
 from portal.static_files import HashedStatic
 from portal.templating import make_templates
+from portal.worker_cache import WorkerCache
 
 
 class State(TypedDict):
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.intake = build_intake_config(settings)
     app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app
     app.state.static = static
+    app.state.worker_cache = WorkerCache(settings.data_cache_seconds)
+    app.state.slotted_pages = SlottedPages()
     app.state.templates = make_templates(static, settings)
     app.state.templates.env.globals.update(queue_template_globals())
     return app

@@ -57,6 +57,7 @@ from portal.intake.pages import (
     FormKind,
     FormState,
     ReceiptView,
+    blank_form_page,
     form_page,
     human_size,
     policy_of,
@@ -83,18 +84,18 @@ def _fresh_token(request: Request, kind: FormKind) -> str:
     return issue_form_nonce(intake_config(request).keys, kind.purpose, request.app.state.clock)
 
 
-def _blank_form(request: Request, kind: FormKind) -> Response:
-    return form_page(request, kind, _fresh_token(request, kind), FormState())
+async def _blank_form(request: Request, kind: FormKind) -> Response:
+    return await blank_form_page(request, kind, lambda: _fresh_token(request, kind))
 
 
-def tip_form(request: Request) -> Response:
+async def tip_form(request: Request) -> Response:
     """The tip form (举报)."""
-    return _blank_form(request, TIP)
+    return await _blank_form(request, TIP)
 
 
-def suggestion_form(request: Request) -> Response:
+async def suggestion_form(request: Request) -> Response:
     """The suggestion form (意见建议)."""
-    return _blank_form(request, SUGGESTION)
+    return await _blank_form(request, SUGGESTION)
 
 
 def back_to_form(request: Request) -> Response:

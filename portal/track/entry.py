@@ -13,6 +13,7 @@ from moderation.intake.ratelimit import DbStore, Limit, RateLimiter, purge_expir
 from moderation.intake.service import find_by_receipt
 from portal.accounts.throttle import client_address
 from portal.locale_context import gettext as _
+from portal.slotted_pages import render_slotted
 from portal.templating import render
 from portal.track.common import intake_keys
 from portal.track.session import end_citizen_session, start_citizen_session
@@ -34,9 +35,14 @@ def _form(request: Request, *, receipt: str = "", error: str | None = None,
     }, status_code=status_code, headers=headers)
 
 
-def track_form(request: Request) -> Response:
-    """The page where a citizen enters their receipt code."""
-    return _form(request)
+async def track_form(request: Request) -> Response:
+    """The page where a citizen enters their receipt code (rendered once per worker;
+    async because it needs no database and so no thread)."""
+    flags = {"ended": request.query_params.get("ended") == "1",
+             "signed_out": request.query_params.get("signed_out") == "1"}
+    return render_slotted(request, "track/start.html",
+                          {"receipt": "", "error": None, **flags},
+                          sources=(), slots={}, variant=tuple(flags.values()))
 
 
 async def track_open(request: Request) -> Response:
