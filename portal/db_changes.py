@@ -78,9 +78,10 @@ def _rolled_back(conn: Connection) -> None:
 
 
 @event.listens_for(Pool, "reset")
-def _returned_unfinished(_dbapi: object, record: Any, *_args: object) -> None:
+def _returned_unfinished(dbapi_connection: object, connection_record: Any,
+                         reset_state: object) -> None:
     # A connection returned to the pool mid-transaction is rolled back by the pool.
-    record.info.pop("written_tables", None)
+    connection_record.info.pop("written_tables", None)
 
 
 def mark_changed(tables: Iterable[str]) -> None:

@@ -1,5 +1,8 @@
 """Pages that differ between requests only in their tokens, rendered once per worker.
 
+Also used for public pages built only from cached data (no slots at all): with the page
+cache off they are rendered again only when their data has been reloaded.
+
 A blank form is the same for every citizen apart from its CSRF token and form token. It
 is rendered once per language with placeholders in their place, and each request only
 swaps in fresh tokens. The stored copy is rendered again when any of the data it was
@@ -8,6 +11,7 @@ rendered from (values from `portal.worker_cache`) is a different object.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +38,11 @@ def slot(name: str) -> str:
 
 
 class SlottedPages:
-    """Rendered bodies with placeholders, keyed by template, variant and language."""
+    """Rendered bodies with placeholders, keyed by template, variant, language and URL."""
 
-    def __init__(self) -> None:
-        self.entries: dict[tuple, _Rendered] = {}
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, _Rendered] = OrderedDict()
 
     def body(self, key: tuple, sources: tuple[object, ...], render: Callable[[], str]) -> str:
         entry = self.entries.get(key)
@@ -45,6 +50,9 @@ class SlottedPages:
                 a is not b for a, b in zip(entry.sources, sources, strict=True)):
             entry = _Rendered(sources, render())
             self.entries[key] = entry
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
         return entry.body
 
 
@@ -57,7 +65,7 @@ def render_slotted(request: Request, name: str, context: dict[str, Any], *,
     nothing else that varies between requests. The CSRF token is always a slot.
     """
     locale = request.scope.get("state", {}).get("locale") or current_locale.get()
-    key = (name, variant, locale, request.url.path)
+    key = (name, variant, locale, request.url.path, request.scope.get("query_string", b""))
 
     def render() -> str:
         templates = request.app.state.templates
@@ -73,5 +81,6 @@ def render_slotted(request: Request, name: str, context: dict[str, Any], *,
 
     body = request.app.state.slotted_pages.body(key, sources, render)
     for slot_name, make in {"csrf": lambda: csrf_token(request), **slots}.items():
-        body = body.replace(slot(slot_name), make())
+        if slot(slot_name) in body:  # a page without a form sets no CSRF cookie
+            body = body.replace(slot(slot_name), make())
     return HTMLResponse(body, headers=dict(headers or {}))

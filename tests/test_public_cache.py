@@ -84,8 +84,8 @@ def test_setting_zero_turns_it_off(settings, engine, clock, statements) -> None:
     from portal.app import create_app
     from tests.conftest import BASE_URL
 
-    app = create_app(dataclasses.replace(settings, public_cache_seconds=0), engine=engine,
-                     clock=clock)
+    app = create_app(dataclasses.replace(settings, public_cache_seconds=0,
+                                         data_cache_seconds=0), engine=engine, clock=clock)
     with TestClient(app, base_url=BASE_URL) as uncached:
         uncached.get("/")
         statements.clear()

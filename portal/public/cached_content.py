@@ -1,0 +1,56 @@
+"""The campaign content the public pages show, cached per worker (`portal.worker_cache`).
+
+Announcement queries take the minute rather than the exact time, so one minute's visitors
+share a copy and a scheduled announcement still appears within its minute.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from portal.content.models import AnnouncementCategory
+from portal.content.pledge_updates import pledge_updates
+from portal.content.queries import (
+    AnnouncementPage,
+    CampaignView,
+    announcement_page,
+    campaign_view,
+    latest_announcements,
+    public_pledges,
+)
+from portal.worker_cache import CachedData
+
+CAMPAIGN_TABLES = frozenset({"campaign", "campaigntask", "campaignstage", "headlinefigure"})
+ANNOUNCEMENT_TABLES = frozenset({"announcement"})
+PLEDGE_TABLES = frozenset({"campaign", "pledge", "pledgeupdate", "unit"})
+
+CAMPAIGN = CachedData[CampaignView | None]("public.campaign", CAMPAIGN_TABLES, campaign_view)
+
+
+def _latest(session: Session, minute: datetime, limit: int) -> tuple:
+    return tuple(latest_announcements(session, minute, limit))
+
+
+def _announcements(session: Session, minute: datetime, page: int,
+                   category: AnnouncementCategory | None) -> AnnouncementPage:
+    return announcement_page(session, minute, page, category)
+
+
+def _pledges(session: Session) -> tuple[list, dict]:
+    view = campaign_view(session)
+    items = public_pledges(session, view.campaign) if view else []
+    return items, pledge_updates(session, [i.pledge.id for i in items
+                                           if i.pledge.id is not None])
+
+
+LATEST_ANNOUNCEMENTS = CachedData[tuple]("public.latest", ANNOUNCEMENT_TABLES, _latest)
+ANNOUNCEMENT_PAGE = CachedData[AnnouncementPage]("public.announcements", ANNOUNCEMENT_TABLES,
+                                                 _announcements)
+PLEDGES = CachedData[tuple[list, dict]]("public.pledges", PLEDGE_TABLES, _pledges)
+
+
+def minute_of(moment: datetime) -> datetime:
+    """The moment without seconds: the key of time-dependent queries."""
+    return moment.replace(second=0, microsecond=0)
