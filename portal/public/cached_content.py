@@ -17,6 +17,7 @@ from portal.content.queries import (
     CampaignView,
     announcement_page,
     campaign_view,
+    current_campaign,
     latest_announcements,
     public_pledges,
 )
@@ -39,8 +40,8 @@ def _announcements(session: Session, minute: datetime, page: int,
 
 
 def _pledges(session: Session) -> tuple[list, dict]:
-    view = campaign_view(session)
-    items = public_pledges(session, view.campaign) if view else []
+    campaign = current_campaign(session)
+    items = public_pledges(session, campaign) if campaign else []
     return items, pledge_updates(session, [i.pledge.id for i in items
                                            if i.pledge.id is not None])
 
