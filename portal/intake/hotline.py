@@ -27,8 +27,7 @@ from moderation.intake.validation import (
     validate_suggestion,
     validate_tip,
 )
-from moderation.roles import Role
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.intake.config import intake_config
 from portal.intake.fields import (
     FORM_TOKEN,
@@ -68,7 +67,6 @@ def _token(request: Request) -> str:
     return issue_form_nonce(intake_config(request).keys, PURPOSE, request.app.state.clock)
 
 
-@require_roles(Role.moderator)
 def hotline_form(request: Request) -> Response:
     """The registration form."""
     return _page(request, _token(request), FormState())
@@ -81,7 +79,6 @@ def _new_batch(request: Request) -> UploadBatch:
     return UploadBatch(config.upload_dir, envelope, config.limits)
 
 
-@require_roles(Role.moderator)
 async def hotline_register(request: Request) -> Response:
     """Register the caller's submission and show the receipt to read back."""
     config = intake_config(request)
