@@ -47,6 +47,9 @@ class Settings:
     track_idle_minutes: int = 15
     public_cache_seconds: int = 5
     data_cache_seconds: int = 5
+    # Portal-wide caps of citizen forms posted and sent per hour (flood protection).
+    intake_forms_per_hour: int = 3000
+    intake_sends_per_hour: int = 1000
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
@@ -109,6 +112,8 @@ class Settings:
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             data_cache_seconds=_int(values, "DATA_CACHE_SECONDS", 5, allow_zero=True),
+            intake_forms_per_hour=_int(values, "INTAKE_FORMS_PER_HOUR", 3000),
+            intake_sends_per_hour=_int(values, "INTAKE_SENDS_PER_HOUR", 1000),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),
             smtp_from=values.get("SMTP_FROM", "").strip(),

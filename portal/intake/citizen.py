@@ -23,7 +23,7 @@ from moderation.intake.deadlines import local_day
 from moderation.intake.errors import FormReused, FormTokenInvalid
 from moderation.intake.files import StoredUpload, UploadBatch, UploadLimits, new_envelope
 from moderation.intake.messages import FILE_MESSAGES
-from moderation.intake.models import Category, Submission
+from moderation.intake.models import Submission
 from moderation.intake.receipts import (
     derive_receipt,
     format_receipt,
@@ -33,7 +33,6 @@ from moderation.intake.receipts import (
 )
 from moderation.intake.service import IntakeResult, proof_for, submit_suggestion, submit_tip
 from moderation.intake.validation import validate_suggestion, validate_tip
-from moderation.units import Unit
 from portal.errors import error_page
 from portal.intake.config import intake_config
 from portal.intake.fields import (
@@ -58,9 +57,10 @@ from portal.intake.pages import (
     FormState,
     ReceiptView,
     blank_form_page,
+    cached_policy,
+    chosen_names,
     form_page,
     human_size,
-    policy_of,
     receipt_page,
     refused,
     too_many,
@@ -141,8 +141,8 @@ async def _form_posted(request: Request, kind: FormKind) -> Response:
 
 
 def _validate(request: Request, kind: FormKind, data: object) -> tuple[object, dict[str, str]]:
+    rules = cached_policy(request).text
     with db_session(request) as session:
-        rules = policy_of(session, intake_config(request)).text
         try:
             if kind is TIP:
                 return validate_tip(session, data, rules), {}  # type: ignore[arg-type]
@@ -214,9 +214,8 @@ def _cap_errors(limits: UploadLimits, kept: list[StoredUpload],
 def confirm_page(request: Request, kind: FormKind, draft: Draft, token: str) -> Response:
     """Exactly what will be sent, with "Send" and "Change"."""
     data = from_data(draft.kind, draft.data)
-    with db_session(request) as session:
-        unit = session.get(Unit, getattr(data, "unit_concerned_id", None) or 0)
-        category = session.get(Category, getattr(data, "category_id", None) or 0)
+    unit, category = chosen_names(request, getattr(data, "unit_concerned_id", None),
+                                  getattr(data, "category_id", None))
     files = [{"name": f.display_name, "size": human_size(f.size), "type": f.media_type,
               "metadata": METADATA_LABELS[f.metadata_status],
               "stripped": f.metadata_status.value} for f in draft.files]
@@ -311,7 +310,7 @@ def _send(request: Request, kind: FormKind, claim: Claim, token: str) -> Respons
         try:
             result: IntakeResult = submit(session, config.keys, token, data,  # type: ignore[operator]
                                           uploads=batch, clock=request.app.state.clock,
-                                          policy=policy_of(session, config))
+                                          policy=cached_policy(request))
             session.commit()  # files were promoted and fsynced just before
         except ValidationFailed as exc:
             session.rollback()

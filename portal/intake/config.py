@@ -74,6 +74,9 @@ def build_intake_config(settings: Settings) -> IntakeConfig:
                             total_bytes=settings.upload_max_total_bytes,
                             count=settings.upload_max_files),
         timezone=settings.timezone,
+        rates=RatePlan(
+            form_global=Limit("intake-form-all", settings.intake_forms_per_hour, HOUR),
+            send_global=Limit("intake-send-all", settings.intake_sends_per_hour, HOUR)),
     )
 
 

@@ -22,13 +22,14 @@ from moderation.intake.ratelimit import Decision
 from moderation.intake.service import IntakePolicy
 from moderation.intake.validation import TextRules
 from moderation.sqltypes import LocalizedText
-from moderation.units import unit_tree
+from moderation.units import Unit, unit_tree
 from portal.errors import error_page
 from portal.intake.config import IntakeConfig, intake_config
 from portal.locale_context import gettext as _
 from portal.locale_context import lazy_gettext
 from portal.slotted_pages import render_slotted
 from portal.templating import render
+from portal.web import db_session
 from portal.worker_cache import CachedData, cached, cached_async
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -92,6 +93,15 @@ def policy_of(session: Session, config: IntakeConfig) -> IntakePolicy:
     return IntakePolicy(clocks=rules_for(session), text=TextRules(), timezone=config.timezone)
 
 
+CLOCK_RULES = CachedData("intake.clock_rules", frozenset({"clockpolicy"}), rules_for)
+
+
+def cached_policy(request: Request) -> IntakePolicy:
+    """`policy_of` with the clocks from the worker cache (they change once a campaign)."""
+    return IntakePolicy(clocks=cached(request, CLOCK_RULES), text=TextRules(),
+                        timezone=intake_config(request).timezone)
+
+
 @dataclass
 class FormState:
     """What a form page shows besides its fields."""
@@ -124,6 +134,33 @@ def _load_choices(session: Session) -> FormChoices:
 
 FORM_CHOICES = CachedData("intake.form_choices", frozenset({"unit", "category"}),
                           _load_choices)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A unit or category as the confirmation page shows it."""
+
+    name: LocalizedText
+
+
+def chosen_names(request: Request, unit_id: int | None,
+                 category_id: int | None) -> tuple[Named | None, Named | None]:
+    """The chosen unit and category, from the cached choices (the database for ones no
+    longer offered)."""
+    choices = cached(request, FORM_CHOICES)
+    units = {uid: name for uid, name, _depth in choices.units}
+    categories = dict(choices.categories)
+    found: list[Named | None] = []
+    for wanted, offered, model in ((unit_id, units, Unit), (category_id, categories, Category)):
+        if not wanted:
+            found.append(None)
+        elif wanted in offered:
+            found.append(Named(offered[wanted]))
+        else:
+            with db_session(request) as session:
+                row = session.get(model, wanted)
+            found.append(Named(row.name) if row else None)
+    return found[0], found[1]
 
 
 def form_context(request: Request, form_token: str, state: FormState) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.intake import messages as m
-from moderation.intake.ratelimit import DbStore, Limit, RateLimiter, purge_expired
+from moderation.intake.ratelimit import DbStore, Limit, RateLimiter
 from moderation.intake.service import find_by_receipt
 from portal.accounts.throttle import client_address
+from portal.intake.throttle import purge_if_due
 from portal.locale_context import gettext as _
 from portal.slotted_pages import render_slotted
 from portal.templating import render
@@ -57,8 +58,7 @@ def _open(request: Request, receipt: str) -> Response:
     keys = intake_keys(request)
     address = client_address(request)
     with db_session(request) as db:
-        # Counters must not outlive their window (first, before any counter row is locked).
-        purge_expired(db, request.app.state.clock)
+        purge_if_due(request, db)  # first, before any counter row is locked
         limiter = RateLimiter(keys, DbStore(db), request.app.state.clock)
         decision = limiter.hit(RECEIPT_LIMIT, address, count=False)
         if not decision.allowed:
