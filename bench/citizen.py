@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 CSRF_RE = re.compile(rb'name="csrf_token" value="([^"]+)"')
 FORM_TOKEN_RE = re.compile(rb'name="form_token" value="([^"]+)"')
+CATEGORY_RE = re.compile(rb'name="category_id"[^>]*>.*?<option value="(\d+)"', re.S)
 RECEIPT_RE = re.compile(rb'<p class="receipt-code" id="receipt-code">(.*?)</p>', re.S)
 TIP_TEXT = ("某区分局民警在办理户口时索贿两千元，拖延不办，群众多次往返。"
             "希望有关部门调查核实并依法处理。")
@@ -112,20 +113,24 @@ class Citizen:
         self._keep_cookie(reply)
         return reply
 
-    async def open_form(self, kind: str) -> tuple[str, str]:
-        """GET the tip or suggestion form: its CSRF token and form token."""
+    async def open_form(self, kind: str) -> tuple[str, str, str]:
+        """GET the tip or suggestion form: its CSRF token, form token and first topic."""
         reply = await self.timed("form open", "GET", f"/submit/{kind}")
         if reply.status != 200:
             raise RuntimeError(f"form {kind}: {reply.status}")
-        return _field(CSRF_RE, reply.body), _field(FORM_TOKEN_RE, reply.body)
+        topic = CATEGORY_RE.search(reply.body)
+        return (_field(CSRF_RE, reply.body), _field(FORM_TOKEN_RE, reply.body),
+                topic.group(1).decode() if topic else "")
 
-    async def send(self, kind: str, csrf: str, token: str, number: int,
+    async def send(self, kind: str, csrf: str, token: str, number: int, topic: str = "",
                    files: list[tuple[str, str, bytes, str]] | None = None) -> str:
         """Post the form, then "Send" on the confirmation page; the receipt code."""
         text = (TIP_TEXT if kind == "tip" else SUGGESTION_TEXT) + f"（编号{number}）"
-        body, content_type = multipart(
-            {"csrf_token": csrf, "form_token": token, "identity": "anonymous",
-             "content": text}, files or [])
+        fields = {"csrf_token": csrf, "form_token": token, "identity": "anonymous",
+                  "content": text}
+        if kind == "suggestion":
+            fields["category_id"] = topic
+        body, content_type = multipart(fields, files or [])
         posted = await self.timed("send: form", "POST", f"/submit/{kind}", body,
                                   {"Content-Type": content_type, "Origin": self.origin})
         if posted.status != 200:

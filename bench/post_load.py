@@ -46,6 +46,7 @@ class Ticket:
     cookie: str
     csrf: str
     token: str
+    topic: str
     number: int
 
 
@@ -84,8 +85,9 @@ async def open_forms(port: int, origin: str, count: int, clients: int) -> list[T
             number = numbers.get_nowait()
             kind = "tip" if number % 2 == 0 else "suggestion"
             citizen = Citizen(connection, fake_address(number + 1), origin)
-            csrf, token = await citizen.open_form(kind)
-            tickets.append(Ticket(kind, citizen.address, citizen.cookie, csrf, token, number))
+            csrf, token, topic = await citizen.open_form(kind)
+            tickets.append(Ticket(kind, citizen.address, citizen.cookie, csrf, token, topic,
+                                  number))
         await connection.close()
 
     await asyncio.gather(*(opener() for _ in range(clients)))
@@ -118,7 +120,7 @@ async def send_all(port: int, origin: str, tickets: list[Ticket], clients: int,
             citizen.address, citizen.cookie = ticket.address, ticket.cookie
             try:
                 receipts.append(await citizen.send(ticket.kind, ticket.csrf, ticket.token,
-                                                   ticket.number, files))
+                                                   ticket.number, ticket.topic, files))
             except (RuntimeError, OSError, asyncio.IncompleteReadError) as exc:
                 errors.append(str(exc)[:200])
                 await connection.close()

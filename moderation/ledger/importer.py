@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
@@ -89,6 +88,7 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 def read_xlsx(data: bytes) -> list[dict[str, str]]:
     """Rows of the first sheet of an XLSX workbook, keyed by the header."""
     try:
+        from openpyxl import load_workbook  # imported late: ~15 MB per worker otherwise
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         table = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
