@@ -208,6 +208,15 @@ def print_table(figures: list[PageFigures]) -> None:
         print(f"| {f.page.label:<28}| {f.bare_rps:>10.0f} | {f.portal_rps:>12.0f} "
               f"| {f.ratio:>5.2f} | {'≥' + format(f.page.target, '.2f'):>6} "
               f"| {f.p99_ms:>7.1f} | {f.errors:>6} |{mark}")
+    for f in figures:
+        summary("public pages (1 worker, SQLite)", f.page.label,
+                f"{f.ratio:.2f} of bare ({f.portal_rps:.0f} req/s)",
+                f"≥ {f.page.target:.2f}", f.ok)
+
+
+def summary(area: str, case: str, figure: str, target: str, ok: bool) -> None:
+    """One machine-readable result line, collected by `bench.all` into its table."""
+    print(f"SUMMARY|{area}|{case}|{figure}|{target}|{'yes' if ok else 'NO'}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.citizen import Citizen, Connection, fake_address
-from bench.http_load import HOST, free_port, server
+from bench.http_load import HOST, free_port, server, summary
 from bench.queue_bench import make_database
 from portal.db import make_engine
 
@@ -175,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  error:", error)
     ok = (rate >= TARGET_PER_SECOND and not outcome.errors
           and unique == len(outcome.receipts) == stored)
+    summary(f"sending ({args.db}, {args.workers} workers, {args.clients} clients)",
+            "completed submissions per second",
+            f"{rate:.0f}/s; errors {len(outcome.errors)}; rows {stored} for "
+            f"{len(outcome.receipts)} receipts", f"≥ {TARGET_PER_SECOND}/s, 0 errors, 1 row each",
+            ok)
     return 0 if ok else 1
 
 

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
-from bench.http_load import BARE_APP, HOST, free_port, server
+from bench.http_load import BARE_APP, HOST, free_port, server, summary
 from bench.queue_bench import PG_URL, fill, make_database
 from portal.accounts.models import WebSession
 from portal.accounts.sessions import STAFF_COOKIE
@@ -118,6 +118,8 @@ def main() -> int:
         failed += not ok
         print(f"{name:16} {p50:8.1f} {p95:8.1f} {TARGETS[name]:7.0f} {p50 / bare[0]:11.1f}"
               f"  {'yes' if ok else 'NO'}")
+        summary(f"queue page over HTTP ({args.db}, {args.n:,} submissions)", f"{name} p95",
+                f"{p95:.1f} ms", f"< {TARGETS[name]:.0f} ms", ok)
     print(f"{'bare Starlette':16} {bare[0]:8.1f} {bare[1]:8.1f}")
     shutil.rmtree(workdir, ignore_errors=True)
     if args.db == "sqlite":

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.citizen import Citizen, Connection, fake_address
-from bench.http_load import HOST, free_port, server
+from bench.http_load import HOST, free_port, server, summary
 from bench.post_load import bench_env, percentile, portal_command, prepare
 from bench.queue_bench import make_database
 
@@ -153,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{percentile(values, 0.95):>9.0f}{p99:>9.0f}{tally.errors.get(kind, 0):>8}")
     for example in tally.examples:
         print("  error:", example)
+    area = f"spike (PostgreSQL, {args.workers} workers, {args.connections} connections)"
+    summary(area, "throughput", f"{total / elapsed:.0f} req/s", "", True)
+    summary(area, "errors", str(errors), "0", errors == 0)
+    summary(area, "worst p99 of any kind", f"{worst_p99:.0f} ms", f"< {TARGET_P99_MS} ms",
+            worst_p99 < TARGET_P99_MS)
+    summary(area, "peak RSS per worker", f"{max(peaks):.0f} MB" if peaks else "unknown",
+            f"< {TARGET_RSS_MB} MB", bool(peaks) and max(peaks) < TARGET_RSS_MB)
     ok = errors == 0 and worst_p99 < TARGET_P99_MS and peaks and max(peaks) < TARGET_RSS_MB
     print(f"targets: zero errors, p99 < {TARGET_P99_MS} ms, RSS < {TARGET_RSS_MB} MB per "
           f"worker: {'met' if ok else 'NOT met'}")
