@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +72,27 @@ def prepare(env: dict[str, str], workdir: Path) -> None:
     cli = [sys.executable, "-m", "portal.cli"]
     for command in ("init", "demo"):
         subprocess.run([*cli, command], env=env, cwd=workdir, check=True, capture_output=True)
+
+
+def fresh_database(kind: str, pg_url: str) -> tuple[str, str]:
+    """A new, empty database: its URL and a name to print."""
+    engine, where = make_database(kind, pg_url)
+    database_url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    return database_url, where
+
+
+@contextmanager
+def running_portal(database_url: str, workers: int) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The demo campaign served by uvicorn with `workers` workers: (port, master process)."""
+    with tempfile.TemporaryDirectory(prefix="minsheng-load-") as tmp:
+        workdir = Path(tmp)
+        env = bench_env(database_url, workdir)
+        prepare(env, workdir)
+        port = free_port()
+        with server(portal_command(port, workers), f"http://{HOST}:{port}/", env,
+                    workdir / "portal.log") as process:
+            yield port, process
 
 
 async def open_forms(port: int, origin: str, count: int, clients: int) -> list[Ticket]:
@@ -145,23 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=int, default=3000)
     args = parser.parse_args(argv)
 
-    engine, where = make_database(args.db, args.pg_url)
-    database_url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()
-    with tempfile.TemporaryDirectory(prefix="minsheng-post-") as tmp:
-        workdir = Path(tmp)
-        env = bench_env(database_url, workdir)
-        prepare(env, workdir)
-        port = free_port()
+    database_url, where = fresh_database(args.db, args.pg_url)
+    with running_portal(database_url, args.workers) as (port, _process):
         origin = f"http://{HOST}:{port}"
-        with server(portal_command(port, args.workers), origin + "/", env,
-                    workdir / "portal.log"):
-            tickets = asyncio.run(open_forms(port, origin, args.submissions, args.clients))
-            outcome = asyncio.run(send_all(port, origin, tickets, args.clients))
-        check = make_engine(database_url)
-        with check.connect() as conn:
-            stored = conn.execute(text("SELECT count(*) FROM submission")).scalar_one()
-        check.dispose()
+        tickets = asyncio.run(open_forms(port, origin, args.submissions, args.clients))
+        outcome = asyncio.run(send_all(port, origin, tickets, args.clients))
+    check = make_engine(database_url)
+    with check.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM submission")).scalar_one()
+    check.dispose()
     rate = len(outcome.receipts) / outcome.seconds
     unique = len(set(outcome.receipts))
     print(f"{args.db} ({where}), uvicorn --workers {args.workers}, {args.clients} clients: "

@@ -20,15 +20,13 @@ import itertools
 import os
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.citizen import Citizen, Connection, fake_address
-from bench.http_load import HOST, free_port, server, summary
-from bench.post_load import bench_env, percentile, portal_command, prepare
-from bench.queue_bench import make_database
+from bench.http_load import HOST, summary
+from bench.post_load import fresh_database, percentile, running_portal
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/bench_spike")
@@ -123,19 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args(argv)
 
-    engine, where = make_database("postgres", args.pg_url)
-    database_url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()
-    with tempfile.TemporaryDirectory(prefix="minsheng-spike-") as tmp:
-        workdir = Path(tmp)
-        env = bench_env(database_url, workdir)
-        prepare(env, workdir)
-        port = free_port()
-        with server(portal_command(port, args.workers), f"http://{HOST}:{port}/", env,
-                    workdir / "portal.log") as process:
-            tally, elapsed = asyncio.run(load(port, args.connections, args.seconds,
-                                              args.seed))
-            peaks = worker_peaks(process.pid)
+    database_url, where = fresh_database("postgres", args.pg_url)
+    with running_portal(database_url, args.workers) as (port, process):
+        tally, elapsed = asyncio.run(load(port, args.connections, args.seconds, args.seed))
+        peaks = worker_peaks(process.pid)
     total = sum(len(v) for k, v in tally.latencies.items()
                 if k not in ("submission (both steps)",))
     errors = sum(tally.errors.values())

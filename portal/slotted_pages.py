@@ -40,7 +40,7 @@ def slot(name: str) -> str:
 class SlottedPages:
     """Rendered bodies with placeholders, keyed by template, variant, language and URL."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 128) -> None:
         self.size = size
         self.entries: OrderedDict[tuple, _Rendered] = OrderedDict()
 

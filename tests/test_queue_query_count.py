@@ -4,7 +4,6 @@ tabs and header counters on it."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from moderation.intake.models import SubmissionState
 from tests.conftest import page
@@ -18,18 +17,6 @@ pytest_plugins = ("tests.queue_web_fixtures",)  # world, keys, signed_in
 # (1). Units, categories and handlers per unit come from the worker cache; the header
 # counters reuse the tab counts (they used to be counted a second time: 18-19 queries).
 QUEUE_PAGE_QUERIES = 11
-
-
-@pytest.fixture
-def statements(engine):  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def collect(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    yield seen
-    event.remove(engine, "before_cursor_execute", collect)
 
 
 def reads_of(client, statements: list[str], path: str) -> list[str]:  # type: ignore[no-untyped-def]

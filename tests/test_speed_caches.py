@@ -8,7 +8,6 @@ import dataclasses
 import json
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -35,19 +34,6 @@ class ManualTime:
 def demo(db, clock):  # type: ignore[no-untyped-def]
     load_demo(db, clock=clock)
     db.commit()
-
-
-@pytest.fixture
-def statements(engine):  # type: ignore[no-untyped-def]
-    """Every SQL statement run on the test engine while the test runs."""
-    seen: list[str] = []
-
-    def collect(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    yield seen
-    event.remove(engine, "before_cursor_execute", collect)
 
 
 @pytest.fixture
