@@ -29,6 +29,8 @@ EVERYTHING = "*"  # schema changes (DDL) and statements we cannot attribute
 _WRITE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)", re.IGNORECASE)
 _DDL = re.compile(r"\s*(?:CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
+# A write inside a WITH statement: its target is not worth parsing, count it as everything.
+_WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
 
 _counter = itertools.count(1)
 _lock = threading.Lock()
@@ -53,7 +55,7 @@ def _written_table(statement: str) -> str | None:
     match = _WRITE.match(statement)
     if match:
         return match.group(1).lower()
-    if _DDL.match(statement):
+    if _DDL.match(statement) or _WITH_WRITE.match(statement):
         return EVERYTHING
     return None
 

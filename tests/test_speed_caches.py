@@ -200,3 +200,19 @@ def test_another_workers_edits_arrive_within_the_cache_period(worker, db) -> Non
     assert seen() == [False] * 4, "within the period this worker still shows its copy"
     worker.time.now += worker.app.state.settings.data_cache_seconds  # type: ignore[attr-defined]
     assert seen() == [True] * 4
+
+
+@pytest.mark.parametrize(("statement", "table"), [
+    ("INSERT INTO submission (a) VALUES (?)", "submission"),
+    ('UPDATE "unit" SET name=? WHERE unit.id = ?', "unit"),
+    ("delete from ratecounter where expires_at <= ?", "ratecounter"),
+    ("INSERT OR IGNORE INTO category VALUES (1)", "category"),
+    ("WITH x AS (SELECT 1) UPDATE pledge SET progress = 1", "*"),
+    ("ALTER TABLE unit ADD COLUMN x INTEGER", "*"),
+    ("SELECT unit.id FROM unit FOR UPDATE", None),
+    ("WITH x AS (SELECT 1) SELECT * FROM x", None),
+])
+def test_each_write_statement_names_its_table(statement: str, table: str | None) -> None:
+    from portal.db_changes import _written_table
+
+    assert _written_table(statement) == table

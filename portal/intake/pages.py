@@ -163,10 +163,11 @@ def chosen_names(request: Request, unit_id: int | None,
     return found[0], found[1]
 
 
-def form_context(request: Request, form_token: str, state: FormState) -> dict[str, Any]:
+def form_context(request: Request, form_token: str, state: FormState,
+                 choices: FormChoices | None = None) -> dict[str, Any]:
     """Everything the field macros need."""
     config = intake_config(request)
-    choices = cached(request, FORM_CHOICES)
+    choices = choices or cached(request, FORM_CHOICES)
     rules = TextRules()
     values = {"identity": "anonymous", **state.values}
     return {"units": choices.units, "categories": choices.categories,
@@ -197,7 +198,7 @@ async def blank_form_page(request: Request, kind: FormKind,
     if request.url.query:
         return await run_in_threadpool(form_page, request, kind, new_token(), FormState())
     choices = await cached_async(request, FORM_CHOICES)
-    context = {**form_context(request, "", FormState()), "kind": kind}
+    context = {**form_context(request, "", FormState(), choices), "kind": kind}
     return render_slotted(request, f"intake/{kind.name}_form.html", context,
                           sources=(choices,), slots={"form_token": new_token},
                           headers=NO_STORE)
