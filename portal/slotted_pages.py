@@ -1,16 +1,17 @@
 """Pages that differ between requests only in their tokens, rendered once per worker.
 
-Also used for public pages built only from cached data (no slots at all): with the page
-cache off they are rendered again only when their data has been reloaded.
-
 A blank form is the same for every citizen apart from its CSRF token and form token. It
 is rendered once per language with placeholders in their place, and each request only
 swaps in fresh tokens. The stored copy is rendered again when any of the data it was
 rendered from (values from `portal.worker_cache`) is a different object.
+
+Also used for public pages built only from cached data (no slots at all): with the page
+cache off they are rendered again only when their data has been reloaded.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from starlette.responses import HTMLResponse, Response
 from portal.csrf import csrf_token
 from portal.locale_context import current_locale
 
-# Letters, digits and dashes only: autoescaping leaves them as they are.
-SLOT_MARK = "slot-{}-c2f9b71e"
+# Letters, digits and dashes only: autoescaping leaves them as they are. Random per
+# process, so that no text an editor writes can be taken for a placeholder.
+SLOT_MARK = "slot-{}-" + secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
