@@ -101,9 +101,7 @@ class Citizen:
         return {**headers, **(extra or {})}
 
     def _keep_cookie(self, reply: Reply) -> None:
-        for line in reply.headers.get(b"set-cookie", b"").split(b"\n"):
-            if line.startswith(b"csrf="):
-                self.cookie = line.split(b";", 1)[0].decode()
+        self.cookie = _cookie(reply, b"csrf") or self.cookie
 
     async def timed(self, kind: str, method: str, path: str, body: bytes = b"",
                     headers: dict[str, str] | None = None) -> Reply:
@@ -141,6 +139,12 @@ class Citizen:
         sent = await self.timed("send: confirm", "POST", f"/submit/{kind}/confirm", confirm,
                                 {"Content-Type": "application/x-www-form-urlencoded",
                                  "Origin": self.origin})
+        if sent.status == 303:  # the receipt is handed to this browser on a page of its own
+            handover = _cookie(sent, b"receipt_handover")
+            location = sent.headers.get(b"location", b"").decode()
+            cookies = "; ".join(c for c in (self.cookie, handover) if c)
+            sent = await self.timed("send: receipt", "GET", location,
+                                    headers={"Cookie": cookies})
         match = RECEIPT_RE.search(sent.body)
         if sent.status != 200 or match is None:
             raise RuntimeError(f"confirm {kind}: {sent.status} {sent.body[:200]!r}")
@@ -158,6 +162,14 @@ class Citizen:
                                    "Origin": self.origin})
         if answer.status not in (422, 429):
             raise RuntimeError(f"track login: {answer.status}")
+
+
+def _cookie(reply: Reply, name: bytes) -> str:
+    """`name=value` of a cookie the reply sets, or ''."""
+    for line in reply.headers.get(b"set-cookie", b"").split(b"\n"):
+        if line.startswith(name + b"="):
+            return line.split(b";", 1)[0].decode()
+    return ""
 
 
 def _field(pattern: re.Pattern[bytes], body: bytes) -> str:

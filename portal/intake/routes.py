@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.intake.citizen import (
     back_to_form,
     choose,
+    receipt,
     suggestion_confirm,
     suggestion_form,
     suggestion_post,
@@ -12,7 +13,7 @@ from portal.intake.citizen import (
     tip_form,
     tip_post,
 )
-from portal.intake.hotline import hotline_form, hotline_register
+from portal.intake.hotline import hotline_form, hotline_receipt, hotline_register
 from portal.intake.verify import verify_form, verify_posted
 from portal.roles import MODERATOR, PUBLIC
 from portal.routing import route
@@ -35,9 +36,12 @@ routes = [
     route("/submit/suggestion/confirm", back_to_form, roles=PUBLIC),
     route("/submit/suggestion/confirm", suggestion_confirm, roles=PUBLIC, methods=["POST"],
           name="submit_suggestion_confirm"),
+    route("/submit/receipt", receipt, roles=PUBLIC, name="submit_receipt"),
     route("/verify", verify_form, roles=PUBLIC, name="verify"),
     route("/verify", verify_posted, roles=PUBLIC, methods=["POST"]),
     route("/staff/intake/new", hotline_form, roles=MODERATOR, name="hotline_new"),
     route("/staff/intake/new", hotline_register, roles=MODERATOR, methods=["POST"], stream=True,
           max_body=STREAM_CEILING),
+    route("/staff/intake/receipt", hotline_receipt, roles=MODERATOR,
+          name="hotline_receipt"),
 ]
