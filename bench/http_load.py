@@ -85,9 +85,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def status_of(url: str) -> int | None:
+def status_of(url: str, timeout: float = 10) -> int | None:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -95,7 +95,7 @@ def status_of(url: str) -> int | None:
         return None
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
