@@ -20,6 +20,7 @@ from portal.middleware.locale import LocaleMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.middleware.trusted_hosts import TrustedHostMiddleware
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
 from portal.slotted_pages import SlottedPages
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds,
                    locales=settings.locales, default_locale=settings.default_locale),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
+        Middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
@@ -81,6 +83,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
+    # Slash redirects are made by portal.errors.slash_redirect, relative, never from `Host`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.clock = clock
     app.state.intake = build_intake_config(settings)

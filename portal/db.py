@@ -32,6 +32,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Zero what is deleted or rewritten (an erased key, a purged session), so freed pages
+    # of the file do not keep it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, Response
 
 from portal.csrf import csrf_token
 from portal.locale_context import current_locale
+from portal.public.display_mode import is_elder
 
 # Letters, digits and dashes only: autoescaping leaves them as they are. Random per
 # process, so that no text an editor writes can be taken for a placeholder.
@@ -67,11 +68,13 @@ def render_slotted(request: Request, name: str, context: dict[str, Any], *,
     nothing else that varies between requests. The CSRF token is always a slot.
     """
     locale = request.scope.get("state", {}).get("locale") or current_locale.get()
-    key = (name, variant, locale, request.url.path, request.scope.get("query_string", b""))
+    elder = is_elder(request.headers)
+    key = (name, variant, locale, elder, request.url.path,
+           request.scope.get("query_string", b""))
 
     def render() -> str:
         templates = request.app.state.templates
-        full = {"request": request, "locale": locale, "current_user": None,
+        full = {"request": request, "locale": locale, "elder": elder, "current_user": None,
                 "current_path": request.url.path, **context,
                 "csrf_token": lambda: slot("csrf"),
                 **{slot_name: slot(slot_name) for slot_name in slots}}

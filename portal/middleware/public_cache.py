@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from portal.db_changes import content_generation
 from portal.i18n import LOCALE_COOKIE, negotiate
 from portal.middleware.locale import read_cookie
+from portal.public.display_mode import is_elder
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
 CACHEABLE = re.compile(
@@ -79,10 +80,11 @@ class PublicPageCache:
         self.store = PageStore(ttl, size)
 
     def variant(self, headers: Headers) -> tuple:
-        """What, besides the URL, makes two readers see different copies (the language)."""
+        """What, besides the URL, makes two readers see different copies: the language
+        and the elder-friendly display mode."""
         cookie = read_cookie(headers, LOCALE_COOKIE) if "cookie" in headers else None
         return (negotiate(cookie, headers.get("accept-language"), self.locales,
-                          self.default_locale),)
+                          self.default_locale), is_elder(headers))
 
     def key(self, scope: Scope) -> tuple | None:
         """The cache key of a request, or None when it must not be cached."""
