@@ -1,8 +1,11 @@
-"""HTTP load: the portal against a bare Starlette app, both under uvicorn, measured by wrk.
+"""HTTP load: the portal's public pages against a bare Starlette app, under uvicorn and wrk.
 
-Run with `python -m bench.http_load` (or `make bench`). Everything stays on the loopback
-interface; the servers run in child processes and are stopped at the end. Needs Debian's
-`wrk`. This is never part of the test suite.
+Run with `python -m bench.http_load` (or `make bench`). Three servers run side by side:
+bare Starlette, the portal with its public page cache, and the portal with the cache off
+(`PUBLIC_CACHE_SECONDS=0`). Each round measures every page on the bare app and on the
+portal back to back, so the ratio compares two servers under the same machine load; the
+table shows the median of the rounds. Loopback only; the servers run in child processes
+and are stopped at the end. Needs Debian's `wrk`. Never part of the test suite.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,13 +23,35 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"  # loopback only, never another interface
 ROOT = Path(__file__).resolve().parent.parent
-PATHS = ("/", "/announcements")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One measured page: its label, path, which portal server, and the target ratio."""
+
+    label: str
+    path: str
+    server: str  # "cached" or "uncached"
+    target: float
+
+
+PAGES = (
+    Page("/ (cached)", "/", "cached", 0.6),
+    Page("/announcements (cached)", "/announcements", "cached", 0.6),
+    Page("/submit/tip (form)", "/submit/tip", "cached", 0.25),
+    Page("/submit/suggestion (form)", "/submit/suggestion", "cached", 0.25),
+    Page("/track (follow-up)", "/track", "cached", 0.25),
+    Page("/verify", "/verify", "cached", 0.25),
+    Page("/ (cache off)", "/", "uncached", 0.15),
+    Page("/pledges (cache off)", "/pledges", "uncached", 0.15),
+    Page("/announcements (cache off)", "/announcements", "uncached", 0.15),
+)
 
 BARE_APP = """
 import sys
@@ -39,7 +65,7 @@ PAGE = "<!doctype html><html lang=en><title>bare</title><h1>Hello</h1></html>"
 async def page(request):
     return HTMLResponse(PAGE)
 
-app = Starlette(routes=[Route("/", page), Route("/announcements", page)])
+app = Starlette(routes=[Route("/{path:path}", page)])
 uvicorn.run(app, host=sys.argv[1], port=int(sys.argv[2]), log_level="warning",
             access_log=False)
 """
@@ -59,9 +85,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def status_of(url: str) -> int | None:
+def status_of(url: str, timeout: float = 10) -> int | None:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -69,7 +95,7 @@ def status_of(url: str) -> int | None:
         return None
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -99,23 +125,21 @@ def server(command: list[str], url: str, env: dict[str, str],
                 process.wait()
 
 
-def portal_env(workdir: Path) -> dict[str, str]:
+def portal_env(workdir: Path, database_url: str | None = None) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "SECRET_KEY", "MINSHENG_MODE", "DATA_DIR",
-                            "UPLOAD_DIR", "BASE_URL")}
-    environ.update(DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+                            "UPLOAD_DIR", "BASE_URL", "PUBLIC_CACHE_SECONDS")}
+    environ.update(DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
                    MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"))
     return environ
 
 
 def prepare_portal(env: dict[str, str], workdir: Path) -> str:
-    """Migrate a fresh SQLite file and load the demo campaign when there is one."""
+    """Migrate the database and load the demo campaign."""
     cli = [sys.executable, "-m", "portal.cli"]
     subprocess.run([*cli, "init"], env=env, cwd=workdir, check=True, capture_output=True)
-    if (ROOT / "portal" / "demo.py").is_file():
-        subprocess.run([*cli, "demo"], env=env, cwd=workdir, check=True, capture_output=True)
-        return "demo campaign"
-    return "empty database"
+    subprocess.run([*cli, "demo"], env=env, cwd=workdir, check=True, capture_output=True)
+    return "demo campaign"
 
 
 def run_wrk(url: str, threads: int, connections: int, seconds: int) -> Result:
@@ -136,49 +160,100 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+@dataclass(frozen=True)
+class PageFigures:
+    """The medians of one page over the rounds."""
+
+    page: Page
+    bare_rps: float
+    portal_rps: float
+    ratio: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio >= self.page.target and self.errors == 0
+
+
+def measure(pages: tuple[Page, ...], bases: dict[str, str], *, rounds: int, threads: int,
+            connections: int, seconds: int) -> list[PageFigures]:
+    """Every page on bare and portal, `rounds` times; medians per page."""
+    samples: dict[str, list[tuple[Result, Result]]] = {p.label: [] for p in pages}
+    for _round in range(rounds):
+        for page in pages:
+            bare = run_wrk(bases["bare"] + page.path, threads, connections, seconds)
+            ours = run_wrk(bases[page.server] + page.path, threads, connections, seconds)
+            samples[page.label].append((bare, ours))
+    figures = []
+    for page in pages:
+        pairs = samples[page.label]
+        figures.append(PageFigures(
+            page,
+            statistics.median(b.requests_per_second for b, _ in pairs),
+            statistics.median(o.requests_per_second for _, o in pairs),
+            statistics.median(o.requests_per_second / b.requests_per_second
+                              for b, o in pairs),
+            statistics.median(o.latency_p99_ms for _, o in pairs),
+            sum(o.errors for _, o in pairs)))
+    return figures
+
+
+def print_table(figures: list[PageFigures]) -> None:
+    print(f"| {'page':<28}| {'bare req/s':>10} | {'portal req/s':>12} | {'ratio':>5} "
+          f"| {'target':>6} | {'p99 ms':>7} | {'errors':>6} |")
+    print(f"|{'-' * 29}|{'-' * 12}|{'-' * 14}|{'-' * 7}|{'-' * 8}|{'-' * 9}|{'-' * 8}|")
+    for f in figures:
+        mark = "" if f.ok else " ✗"
+        print(f"| {f.page.label:<28}| {f.bare_rps:>10.0f} | {f.portal_rps:>12.0f} "
+              f"| {f.ratio:>5.2f} | {'≥' + format(f.page.target, '.2f'):>6} "
+              f"| {f.p99_ms:>7.1f} | {f.errors:>6} |{mark}")
+    for f in figures:
+        summary("public pages (1 worker, SQLite)", f.page.label,
+                f"{f.ratio:.2f} of bare ({f.portal_rps:.0f} req/s)",
+                f"≥ {f.page.target:.2f}", f.ok)
+
+
+def summary(area: str, case: str, figure: str, target: str, ok: bool) -> None:
+    """One machine-readable result line, collected by `bench.all` into its table."""
+    print(f"SUMMARY|{area}|{case}|{figure}|{target}|{'yes' if ok else 'NO'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--no-cache", action="store_true",
-                        help="measure with the public page cache off (PUBLIC_CACHE_SECONDS=0)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", help="measure only pages whose label contains this")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    pages = tuple(p for p in PAGES if not args.only or args.only in p.label)
 
-    with tempfile.TemporaryDirectory(prefix="minsheng-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="minsheng-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         env = portal_env(workdir)
-        if args.no_cache:
-            env["PUBLIC_CACHE_SECONDS"] = "0"
         content = prepare_portal(env, workdir)
-        bare_port, portal_port = free_port(), free_port()
-        bare_base, portal_base = f"http://{HOST}:{bare_port}", f"http://{HOST}:{portal_port}"
-        bare_cmd = [sys.executable, "-c", BARE_APP, HOST, str(bare_port)]
-        portal_cmd = [sys.executable, "-m", "portal.cli", "serve", "--host", HOST,
-                      "--port", str(portal_port)]
-        cache = "off" if args.no_cache else "on"
-        print(f"portal: SQLite with {content}, public page cache {cache}; wrk -t{args.threads} "
-              f"-c{args.connections} -d{args.seconds}s on {HOST}")
-        with server(bare_cmd, bare_base + "/", env, workdir / "bare.log"), \
-                server(portal_cmd, portal_base + "/", env, workdir / "portal.log"):
-            print(f"{'path':<16}{'server':<8}{'req/s':>10}{'avg ms':>9}{'p99 ms':>9}"
-                  f"{'errors':>8}{'portal/bare':>13}")
-            for path in PATHS:
-                status = status_of(portal_base + path)
-                if status != 200:
-                    print(f"{path:<16}skipped (portal answers {status})")
-                    continue
-                bare = run_wrk(bare_base + path, args.threads, args.connections, args.seconds)
-                ours = run_wrk(portal_base + path, args.threads, args.connections,
-                               args.seconds)
-                ratio = ours.requests_per_second / bare.requests_per_second
-                for name, result in (("bare", bare), ("portal", ours)):
-                    print(f"{path:<16}{name:<8}{result.requests_per_second:>10.0f}"
-                          f"{result.latency_avg_ms:>9.2f}{result.latency_p99_ms:>9.2f}"
-                          f"{result.errors:>8}"
-                          + (f"{ratio:>13.2f}" if name == "portal" else ""))
+        uncached_env = {**env, "PUBLIC_CACHE_SECONDS": "0"}
+        bases = {}
+        for name, environ in (("bare", env), ("cached", env), ("uncached", uncached_env)):
+            port = free_port()
+            bases[name] = f"http://{HOST}:{port}"
+            command = ([sys.executable, "-c", BARE_APP, HOST, str(port)] if name == "bare"
+                       else [sys.executable, "-m", "portal.cli", "serve", "--host", HOST,
+                             "--port", str(port)])
+            stack.enter_context(server(command, bases[name] + "/", environ,
+                                       workdir / f"{name}.log"))
+        for page in pages:
+            status = status_of(bases[page.server] + page.path)
+            if status != 200:
+                sys.exit(f"{page.path} answers {status}, not 200")
+        print(f"portal: SQLite with {content}, one uvicorn worker per server; "
+              f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on {HOST}; "
+              f"median of {args.rounds} rounds")
+        print_table(measure(pages, bases, rounds=args.rounds, threads=args.threads,
+                            connections=args.connections, seconds=args.seconds))
     return 0
 
 

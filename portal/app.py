@@ -23,8 +23,10 @@ from portal.middleware.server_error import ServerErrorPageMiddleware
 from portal.middleware.trusted_hosts import TrustedHostMiddleware
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
+from portal.slotted_pages import SlottedPages
 from portal.static_files import HashedStatic
 from portal.templating import make_templates
+from portal.worker_cache import WorkerCache
 
 
 class State(TypedDict):
@@ -66,13 +68,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                 active.dispose()
 
     middleware = [
+        # First: a hit skips everything below; it replays the headers stored with the page.
+        Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds,
+                   locales=settings.locales, default_locale=settings.default_locale),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
         Middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
                    secure_cookies=settings.production),
-        Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds),
     ]
     app = Starlette(
         routes=[*all_routes(), Mount("/static", app=static, name="static")],
@@ -87,6 +91,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.intake = build_intake_config(settings)
     app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app
     app.state.static = static
+    app.state.worker_cache = WorkerCache(settings.data_cache_seconds)
+    app.state.slotted_pages = SlottedPages()
     app.state.templates = make_templates(static, settings)
     app.state.templates.env.globals.update(queue_template_globals())
     return app

@@ -50,6 +50,10 @@ class Settings:
     # Follow-up (/track): idle minutes of a citizen session; optional SMTP update notices.
     track_idle_minutes: int = 15
     public_cache_seconds: int = 5
+    data_cache_seconds: int = 5
+    # Portal-wide caps of citizen forms posted and sent per hour (flood protection).
+    intake_forms_per_hour: int = 3000
+    intake_sends_per_hour: int = 1000
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
@@ -125,6 +129,9 @@ class Settings:
             upload_worker_seconds=_int(values, "UPLOAD_WORKER_SECONDS", 60),
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
+            data_cache_seconds=_int(values, "DATA_CACHE_SECONDS", 5, allow_zero=True),
+            intake_forms_per_hour=_int(values, "INTAKE_FORMS_PER_HOUR", 3000),
+            intake_sends_per_hour=_int(values, "INTAKE_SENDS_PER_HOUR", 1000),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),
             smtp_from=values.get("SMTP_FROM", "").strip(),

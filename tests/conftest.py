@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
@@ -87,6 +87,19 @@ def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
     eng = make_engine(f"sqlite:///{path}")
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement run on the test engine while the test runs."""
+    seen: list[str] = []
+
+    def collect(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", collect)
+    yield seen
+    event.remove(engine, "before_cursor_execute", collect)
 
 
 @pytest.fixture

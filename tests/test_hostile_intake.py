@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import TimestampSigner
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
@@ -122,16 +122,16 @@ class NineHoursAgo(TimestampSigner):
 def stale_csrf(client: TestClient) -> Any:
     fields = good_fields(client)
     secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
-    old = URLSafeTimedSerializer(secret, salt="minsheng.csrf.form", signer=NineHoursAgo)
-    fields["csrf_token"] = old.dumps(_binding(client.cookies["csrf"]))
+    old = NineHoursAgo(secret, salt="minsheng.csrf.form")
+    fields["csrf_token"] = old.sign(_binding(client.cookies["csrf"])).decode()
     return post(client, fields, [("evidence", ("a.txt", b"evidence\n", "text/plain"))])
 
 
 def foreign_csrf(client: TestClient) -> Any:
     fields = good_fields(client)
     secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
-    other = URLSafeTimedSerializer(secret, salt="minsheng.csrf.form")
-    fields["csrf_token"] = other.dumps(_binding(secrets.token_urlsafe(32)))
+    other = TimestampSigner(secret, salt="minsheng.csrf.form")
+    fields["csrf_token"] = other.sign(_binding(secrets.token_urlsafe(32))).decode()
     return post(client, fields)
 
 

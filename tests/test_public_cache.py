@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from portal.content.models import Campaign
@@ -15,19 +14,6 @@ from tests.conftest import csrf_from, page
 def demo(db, clock):  # type: ignore[no-untyped-def]
     load_demo(db, clock=clock)
     db.commit()
-
-
-@pytest.fixture
-def statements(engine):  # type: ignore[no-untyped-def]
-    """A list that collects every SQL statement the app runs."""
-    seen: list[str] = []
-
-    def collect(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    yield seen
-    event.remove(engine, "before_cursor_execute", collect)
 
 
 @pytest.mark.usefixtures("demo")
@@ -84,8 +70,8 @@ def test_setting_zero_turns_it_off(settings, engine, clock, statements) -> None:
     from portal.app import create_app
     from tests.conftest import BASE_URL
 
-    app = create_app(dataclasses.replace(settings, public_cache_seconds=0), engine=engine,
-                     clock=clock)
+    app = create_app(dataclasses.replace(settings, public_cache_seconds=0,
+                                         data_cache_seconds=0), engine=engine, clock=clock)
     with TestClient(app, base_url=BASE_URL) as uncached:
         uncached.get("/")
         statements.clear()

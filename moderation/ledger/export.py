@@ -10,7 +10,6 @@ import csv
 import io
 from typing import Any
 
-from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from moderation.ledger.columns import COLUMNS, TEXT_COLUMNS, defused_row, item_row
@@ -40,6 +39,7 @@ def export_csv(session: Session) -> str:
 
 def export_xlsx(session: Session) -> bytes:
     """The ledger as an XLSX workbook with one sheet, header row first."""
+    from openpyxl import Workbook  # imported late: ~15 MB per worker otherwise
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

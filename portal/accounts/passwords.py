@@ -11,7 +11,16 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("minsheng-dummy-password-for-timing")
+# Made at the first sign-in, not at import: hashing takes Argon2's 64 MiB, and a worker
+# that never signs anyone in should not carry that peak.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("minsheng-dummy-password-for-timing")
+    return _DUMMY_HASH
 
 
 def hash_password(password: str) -> str:
@@ -21,8 +30,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True if `password` matches; an unknown user (None) costs the same time and fails."""
+    dummy = _dummy_hash()  # first, so the first unknown user costs no more than others
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or dummy, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

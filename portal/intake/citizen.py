@@ -22,11 +22,9 @@ from moderation.intake.errors import FormReused, FormTokenInvalid
 from moderation.intake.files import StoredUpload, UploadBatch, UploadLimits, new_envelope
 from moderation.intake.handover import resume_handover, start_handover
 from moderation.intake.messages import FILE_MESSAGES
-from moderation.intake.models import Category
 from moderation.intake.receipts import issue_form_nonce, open_form_nonce
 from moderation.intake.service import IntakeResult, submit_suggestion, submit_tip
 from moderation.intake.validation import validate_suggestion, validate_tip
-from moderation.units import Unit
 from portal.errors import error_page
 from portal.intake.config import intake_config
 from portal.intake.fields import (
@@ -57,9 +55,11 @@ from portal.intake.pages import (
     TIP,
     FormKind,
     FormState,
+    blank_form_page,
+    cached_policy,
+    chosen_names,
     form_page,
     human_size,
-    policy_of,
     receipt_page,
     refused,
     too_many,
@@ -83,18 +83,18 @@ def _fresh_token(request: Request, kind: FormKind) -> str:
     return issue_form_nonce(intake_config(request).keys, kind.purpose, request.app.state.clock)
 
 
-def _blank_form(request: Request, kind: FormKind) -> Response:
-    return form_page(request, kind, _fresh_token(request, kind), FormState())
+async def _blank_form(request: Request, kind: FormKind) -> Response:
+    return await blank_form_page(request, kind, lambda: _fresh_token(request, kind))
 
 
-def tip_form(request: Request) -> Response:
+async def tip_form(request: Request) -> Response:
     """The tip form (举报)."""
-    return _blank_form(request, TIP)
+    return await _blank_form(request, TIP)
 
 
-def suggestion_form(request: Request) -> Response:
+async def suggestion_form(request: Request) -> Response:
     """The suggestion form (意见建议)."""
-    return _blank_form(request, SUGGESTION)
+    return await _blank_form(request, SUGGESTION)
 
 
 def back_to_form(request: Request) -> Response:
@@ -140,8 +140,8 @@ async def _form_posted(request: Request, kind: FormKind) -> Response:
 
 
 def _validate(request: Request, kind: FormKind, data: object) -> tuple[object, dict[str, str]]:
+    rules = cached_policy(request).text
     with db_session(request) as session:
-        rules = policy_of(session, intake_config(request)).text
         try:
             if kind is TIP:
                 return validate_tip(session, data, rules), {}  # type: ignore[arg-type]
@@ -226,9 +226,8 @@ def _cap_errors(limits: UploadLimits, kept: list[StoredUpload],
 def confirm_page(request: Request, kind: FormKind, draft: Draft, token: str) -> Response:
     """Exactly what will be sent, with "Send" and "Change"."""
     data = from_data(draft.kind, draft.data)
-    with db_session(request) as session:
-        unit = session.get(Unit, getattr(data, "unit_concerned_id", None) or 0)
-        category = session.get(Category, getattr(data, "category_id", None) or 0)
+    unit, category = chosen_names(request, getattr(data, "unit_concerned_id", None),
+                                  getattr(data, "category_id", None))
     files = [{"name": f.display_name, "size": human_size(f.size), "type": f.media_type,
               "metadata": METADATA_LABELS[f.metadata_status],
               "stripped": f.metadata_status.value} for f in draft.files]
@@ -327,7 +326,7 @@ def _send(request: Request, kind: FormKind, claim: Claim, token: str,
         try:
             result: IntakeResult = submit(session, config.keys, token, data,  # type: ignore[operator]
                                           uploads=batch, clock=request.app.state.clock,
-                                          policy=policy_of(session, config))
+                                          policy=cached_policy(request))
             if result.created:
                 handover = start_handover(session, config.keys, nonce, browser_secret(request),
                                           request.app.state.clock)

@@ -77,6 +77,9 @@ def build_intake_config(settings: Settings) -> IntakeConfig:
                             worker=WorkerLimits(memory_bytes=settings.upload_worker_memory_mb * MB,
                                                 seconds=settings.upload_worker_seconds)),
         timezone=settings.timezone,
+        rates=RatePlan(
+            form_global=Limit("intake-form-all", settings.intake_forms_per_hour, HOUR),
+            send_global=Limit("intake-send-all", settings.intake_sends_per_hour, HOUR)),
     )
 
 

@@ -3,11 +3,13 @@ the receipt, and translated refusals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
@@ -19,14 +21,17 @@ from moderation.intake.models import Category, Channel, MetadataStatus, Submissi
 from moderation.intake.service import IntakePolicy
 from moderation.intake.validation import TextRules
 from moderation.ratelimit import Decision
-from moderation.units import unit_tree
+from moderation.sqltypes import LocalizedText
+from moderation.units import Unit, unit_tree
 from portal.errors import error_page
 from portal.intake.config import IntakeConfig, intake_config
 from portal.intake.receipt_sheet import NO_STORE, sheet_token
 from portal.locale_context import gettext as _
 from portal.locale_context import lazy_gettext
+from portal.slotted_pages import render_slotted
 from portal.templating import render
 from portal.web import db_session
+from portal.worker_cache import CachedData, cached, cached_async
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,15 @@ def policy_of(session: Session, config: IntakeConfig) -> IntakePolicy:
     return IntakePolicy(clocks=rules_for(session), text=TextRules(), timezone=config.timezone)
 
 
+CLOCK_RULES = CachedData("intake.clock_rules", frozenset({"clockpolicy"}), rules_for)
+
+
+def cached_policy(request: Request) -> IntakePolicy:
+    """`policy_of` with the clocks from the worker cache (they change once a campaign)."""
+    return IntakePolicy(clocks=cached(request, CLOCK_RULES), text=TextRules(),
+                        timezone=intake_config(request).timezone)
+
+
 @dataclass
 class FormState:
     """What a form page shows besides its fields."""
@@ -103,23 +117,63 @@ class FormState:
     files_dropped: bool = False
 
 
-def _choices(session: Session) -> dict[str, Any]:
-    units = [(unit.id, unit.name, depth) for unit, depth in unit_tree(session)]
-    categories = list(session.exec(
+@dataclass(frozen=True)
+class FormChoices:
+    """The units and suggestion categories a form offers (plain values, cacheable)."""
+
+    units: tuple[tuple[int, LocalizedText, int], ...]
+    categories: tuple[tuple[int, LocalizedText], ...]
+
+
+def _load_choices(session: Session) -> FormChoices:
+    units = tuple((unit.id, unit.name, depth) for unit, depth in unit_tree(session))
+    categories = session.exec(
         select(Category).where(Category.active == True)  # noqa: E712
         .where(Category.kind == SubmissionKind.suggestion)
-        .order_by(Category.position, Category.id)))  # type: ignore[arg-type]
-    return {"units": units, "categories": [(c.id, c.name) for c in categories]}
+        .order_by(Category.position, Category.id))  # type: ignore[arg-type]
+    return FormChoices(units, tuple((c.id, c.name) for c in categories))  # type: ignore[misc]
 
 
-def form_context(request: Request, form_token: str, state: FormState) -> dict[str, Any]:
+FORM_CHOICES = CachedData("intake.form_choices", frozenset({"unit", "category"}),
+                          _load_choices)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A unit or category as the confirmation page shows it."""
+
+    name: LocalizedText
+
+
+def chosen_names(request: Request, unit_id: int | None,
+                 category_id: int | None) -> tuple[Named | None, Named | None]:
+    """The chosen unit and category, from the cached choices (the database for ones no
+    longer offered)."""
+    choices = cached(request, FORM_CHOICES)
+    units = {uid: name for uid, name, _depth in choices.units}
+    categories = dict(choices.categories)
+    found: list[Named | None] = []
+    for wanted, offered, model in ((unit_id, units, Unit), (category_id, categories, Category)):
+        if not wanted:
+            found.append(None)
+        elif wanted in offered:
+            found.append(Named(offered[wanted]))
+        else:
+            with db_session(request) as session:
+                row = session.get(model, wanted)
+            found.append(Named(row.name) if row else None)
+    return found[0], found[1]
+
+
+def form_context(request: Request, form_token: str, state: FormState,
+                 choices: FormChoices | None = None) -> dict[str, Any]:
     """Everything the field macros need."""
     config = intake_config(request)
-    with db_session(request) as session:
-        choices = _choices(session)
+    choices = choices or cached(request, FORM_CHOICES)
     rules = TextRules()
     values = {"identity": "anonymous", **state.values}
-    return {**choices, "values": values, "errors": state.errors,
+    return {"units": choices.units, "categories": choices.categories,
+            "values": values, "errors": state.errors,
             "file_errors": state.file_errors, "kept": list(enumerate(state.kept)),
             "keep": state.keep, "notice": state.notice, "files_dropped": state.files_dropped,
             "form_token": form_token, "max_files": config.limits.count,
@@ -135,6 +189,21 @@ def form_page(request: Request, kind: FormKind, form_token: str, state: FormStat
     context = {**form_context(request, form_token, state), "kind": kind}
     return render(request, f"intake/{kind.name}_form.html", context, status_code=status,
                   headers=NO_STORE)
+
+
+async def blank_form_page(request: Request, kind: FormKind,
+                          new_token: Callable[[], str]) -> Response:
+    """The empty form: rendered once per worker and language, with fresh tokens.
+
+    Async on purpose: with the choices cached, answering costs no trip to a thread.
+    """
+    if request.url.query:
+        return await run_in_threadpool(form_page, request, kind, new_token(), FormState())
+    choices = await cached_async(request, FORM_CHOICES)
+    context = {**form_context(request, "", FormState(), choices), "kind": kind}
+    return render_slotted(request, f"intake/{kind.name}_form.html", context,
+                          sources=(choices,), slots={"form_token": new_token},
+                          headers=NO_STORE)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,20 @@ from moderation.intake.proof import verify_proof
 from portal.intake.config import intake_config
 from portal.intake.pages import NO_STORE, too_many
 from portal.intake.throttle import over_limit
+from portal.slotted_pages import render_slotted
 from portal.templating import render
 
 PROOF_FIELD = "proof"
 PROOF_MAX = 400
 
 
-def verify_form(request: Request) -> Response:
-    """An empty verify form."""
-    return render(request, "intake/verify.html", {"proof": "", "checked": False,
-                                                  "statement": None}, headers=NO_STORE)
+async def verify_form(request: Request) -> Response:
+    """An empty verify form (rendered once per worker; no database, so no thread)."""
+    context = {"proof": "", "checked": False, "statement": None}
+    if request.url.query:  # the language switch keeps a query in its link
+        return render(request, "intake/verify.html", context, headers=NO_STORE)
+    return render_slotted(request, "intake/verify.html", context, sources=(), slots={},
+                          headers=NO_STORE)
 
 
 async def verify_posted(request: Request) -> Response:

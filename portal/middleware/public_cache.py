@@ -1,26 +1,30 @@
 """A short-lived, per-process cache of the public campaign pages.
 
 Every anonymous reader of `/` or `/ledger` in one language gets the same page, so the
-rendered response is kept for a few seconds (nginx calls this micro-caching). Any commit
-made in this process empties the cache at once; other workers see the change within
-`ttl` seconds. The app clock's minute is part of the key, so an announcement scheduled
-for 09:30 appears at 09:30 even when nothing was written.
+rendered response is kept for a few seconds (nginx calls this micro-caching). It is the
+outermost layer: a hit is answered before the other middleware runs, with the response
+headers (security headers included) exactly as the full stack produced them on the miss.
+
+A commit in this process that changes content (anything beyond the everyday traffic of
+submissions, sessions and counters, see `portal.db_changes`) empties the cache at once;
+other workers see the change within `ttl` seconds. The app clock's minute is part of the
+key, so an announcement scheduled for 09:30 appears at 09:30 even when nothing was written.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.db_changes import content_generation
+from portal.i18n import LOCALE_COOKIE, negotiate
+from portal.middleware.locale import read_cookie
 from portal.public.display_mode import is_elder
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
@@ -31,52 +35,75 @@ CACHEABLE = re.compile(
 )
 MAX_BODY = 512 * 1024
 
-_generation = itertools.count()
-_current = [next(_generation)]
-
-
-@event.listens_for(Engine, "commit")
-def _content_changed(_connection: object) -> None:
-    _current[0] = next(_generation)
-
 
 @dataclass(frozen=True)
-class _Entry:
+class CachedResponse:
+    """One stored response: its start message (status and headers) and its body."""
+
     stored_at: float
     start: Message
     body: bytes
+
+
+class PageStore:
+    """A bounded LRU of responses that expire `ttl` seconds after they were stored."""
+
+    def __init__(self, ttl: float, size: int = 256) -> None:
+        self.ttl = ttl
+        self.size = size
+        self.entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
+
+    def fresh(self, key: tuple) -> CachedResponse | None:
+        """The stored response if it is younger than `ttl`."""
+        entry = self.entries.get(key)
+        if entry is None or time.monotonic() - entry.stored_at >= self.ttl:
+            return None
+        self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple, start: Message, body: bytes) -> None:
+        self.entries[key] = CachedResponse(time.monotonic(), start, body)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
 
 
 class PublicPageCache:
     """Serves repeated anonymous GETs of public pages from memory for `ttl` seconds."""
 
     def __init__(self, app: ASGIApp, *, clock: Callable[[], object], ttl: float = 5.0,
+                 locales: tuple[str, ...] = ("zh_CN",), default_locale: str = "zh_CN",
                  size: int = 256) -> None:
         self.app = app
         self.clock = clock
         self.ttl = ttl
-        self.size = size
-        self.entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self.locales = locales
+        self.default_locale = default_locale
+        self.store = PageStore(ttl, size)
 
-    def _key(self, scope: Scope) -> tuple | None:
+    def variant(self, headers: Headers) -> tuple:
+        """What, besides the URL, makes two readers see different copies: the language
+        and the elder-friendly display mode."""
+        cookie = read_cookie(headers, LOCALE_COOKIE) if "cookie" in headers else None
+        return (negotiate(cookie, headers.get("accept-language"), self.locales,
+                          self.default_locale), is_elder(headers))
+
+    def key(self, scope: Scope) -> tuple | None:
+        """The cache key of a request, or None when it must not be cached."""
         if scope["type"] != "http" or scope["method"] != "GET" or self.ttl <= 0:
             return None
         if not CACHEABLE.match(scope["path"]):
             return None
         minute = self.clock().replace(second=0, microsecond=0)  # type: ignore[attr-defined]
-        locale = scope.get("state", {}).get("locale")
-        elder = is_elder(Headers(scope=scope))
-        return (scope["path"], scope.get("query_string", b""), locale, elder, minute,
-                _current[0])
+        return (scope["path"], scope.get("query_string", b""), minute, content_generation(),
+                *self.variant(Headers(scope=scope)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = self._key(scope)
+        key = self.key(scope)
         if key is None:
             await self.app(scope, receive, send)
             return
-        entry = self.entries.get(key)
-        if entry is not None and time.monotonic() - entry.stored_at < self.ttl:
-            self.entries.move_to_end(key)
+        entry = self.store.fresh(key)
+        if entry is not None:
             await send(entry.start)
             await send({"type": "http.response.body", "body": entry.body})
             return
@@ -100,6 +127,4 @@ class PublicPageCache:
             return
         if scope.get("state", {}).get("csrf_cookie_new"):
             return  # the page issued a form token: it is personal
-        self.entries[key] = _Entry(time.monotonic(), start, b"".join(chunks))
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        self.store.put(key, start, b"".join(chunks))

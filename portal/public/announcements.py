@@ -9,9 +9,12 @@ from starlette.responses import Response
 from moderation.sqltypes import pick
 from portal.content.markdown import clean_html
 from portal.content.models import AnnouncementCategory
-from portal.content.queries import announcement_page, public_announcement
+from portal.content.queries import public_announcement
+from portal.public.cached_content import ANNOUNCEMENT_PAGE, minute_of
+from portal.slotted_pages import render_slotted
 from portal.templating import render
 from portal.web import db_session, now
+from portal.worker_cache import cached_async
 
 MAX_PAGE = 100_000
 MAX_ID = 2**31 - 1  # larger ids cannot exist, and PostgreSQL rejects them in a query
@@ -39,17 +42,19 @@ def parse_page(raw: str | None) -> int:
     return number
 
 
-def announcement_list(request: Request) -> Response:
-    """Public announcements, newest first with pinned ones on top."""
+async def announcement_list(request: Request) -> Response:
+    """Public announcements, newest first with pinned ones on top (from data cached per
+    worker; async: a hit needs no thread)."""
     category = parse_category(request.query_params.get("category"))
     number = parse_page(request.query_params.get("page"))
-    with db_session(request) as db:
-        result = announcement_page(db, now(request), number, category)
+    result = await cached_async(request, ANNOUNCEMENT_PAGE, minute_of(now(request)), number,
+                                category)
     if number > result.pages:
         raise HTTPException(status_code=404)
-    return render(request, "public/announcements.html",
-                  {"result": result, "category": category,
-                   "categories": list(AnnouncementCategory)})
+    return render_slotted(request, "public/announcements.html",
+                          {"result": result, "category": category,
+                           "categories": list(AnnouncementCategory)},
+                          sources=(result,), slots={})
 
 
 def announcement_detail(request: Request) -> Response:

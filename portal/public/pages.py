@@ -9,25 +9,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
-from moderation.replies.queries import latest_replies, published_count
 from moderation.sqltypes import pick
 from portal.content.markdown import render_markdown
 from portal.content.models import CampaignStage
-from portal.content.pledge_updates import pledge_updates
-from portal.content.queries import (
-    campaign_view,
-    latest_announcements,
-    public_announcement_titles,
-    public_pledges,
-)
 from portal.i18n import DISPLAY_TZ
 from portal.locale_context import lazy_gettext
-from portal.public.replies import reply_context
+from portal.public.cached_content import (
+    CAMPAIGN,
+    HOME_REPLIES,
+    LATEST_ANNOUNCEMENTS,
+    PLEDGE_ANNOUNCEMENT_TITLES,
+    PLEDGES,
+    minute_of,
+)
+from portal.slotted_pages import render_slotted
 from portal.templating import render
-from portal.web import db_session, now
+from portal.web import now
+from portal.worker_cache import cached, cached_async
 
 HOME_ANNOUNCEMENTS = 5
-HOME_REPLIES = 3
 
 
 @dataclass(frozen=True)
@@ -62,34 +62,34 @@ def stage_phase(stage: CampaignStage, today: date) -> str:
     return "current"
 
 
-def home(request: Request) -> Response:
-    """The campaign's front page."""
-    moment = now(request)
-    with db_session(request) as db:
-        view = campaign_view(db)
-        latest = latest_announcements(db, moment, HOME_ANNOUNCEMENTS)
-        replies = latest_replies(db, HOME_REPLIES)
-        replies_context = {**reply_context(db, replies), "replies": replies,
-                           "reply_count": published_count(db)}
-    today = moment.astimezone(DISPLAY_TZ).date()
+async def home(request: Request) -> Response:
+    """The campaign's front page, from data cached per worker (async: a hit needs no
+    thread)."""
+    minute = minute_of(now(request))
+    view = await cached_async(request, CAMPAIGN)
+    latest = await cached_async(request, LATEST_ANNOUNCEMENTS, minute, HOME_ANNOUNCEMENTS)
+    replies = await cached_async(request, HOME_REPLIES)
+    today = minute.astimezone(DISPLAY_TZ).date()
     phases = {stage.id: stage_phase(stage, today) for stage in view.stages} if view else {}
-    return render(request, "public/home.html",
-                  {"view": view, "campaign": view.campaign if view else None,
-                   "announcements": latest, "phases": phases, **replies_context})
+    return render_slotted(request, "public/home.html",
+                          {"view": view, "campaign": view.campaign if view else None,
+                           "announcements": list(latest), "phases": phases, **replies},
+                          sources=(view, latest, replies), slots={}, variant=(today,))
 
 
-def pledges(request: Request) -> Response:
+async def pledges(request: Request) -> Response:
     """The campaign's public pledges (为民承诺) and how far each has come."""
-    with db_session(request) as db:
-        view = campaign_view(db)
-        items = public_pledges(db, view.campaign) if view else []
-        updates = pledge_updates(db, [i.pledge.id for i in items if i.pledge.id is not None])
-        linked = {u.announcement_id for rows in updates.values() for u in rows
-                  if u.announcement_id is not None}
-        public = public_announcement_titles(db, linked, now(request))
-    return render(request, "public/pledges.html",
-                  {"campaign": view.campaign if view else None, "pledges": items,
-                   "updates": updates, "announcement_titles": public})
+    view = await cached_async(request, CAMPAIGN)
+    loaded = await cached_async(request, PLEDGES)
+    items, updates = loaded
+    linked = tuple(sorted({u.announcement_id for rows in updates.values() for u in rows
+                           if u.announcement_id is not None}))
+    titles = await cached_async(request, PLEDGE_ANNOUNCEMENT_TITLES,
+                                minute_of(now(request)), linked)
+    return render_slotted(request, "public/pledges.html",
+                          {"campaign": view.campaign if view else None, "pledges": items,
+                           "updates": updates, "announcement_titles": titles},
+                          sources=(view, loaded, titles), slots={})
 
 
 def _submit_url(request: Request) -> str | None:
@@ -104,8 +104,7 @@ def how_to_report(request: Request) -> Response:
     """Channels, what happens next, confidentiality and time limits."""
     locale = request.state.locale
     fallback = request.app.state.settings.default_locale
-    with db_session(request) as db:
-        view = campaign_view(db)
+    view = cached(request, CAMPAIGN)
     campaign = view.campaign if view else None
     texts = {
         "how_to_report": render_markdown(pick(campaign.how_to_report, locale, fallback))

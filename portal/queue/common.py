@@ -27,6 +27,7 @@ from moderation.workflow.transitions import can_see
 from portal.accounts.models import StaffUser
 from portal.accounts.permissions import actor_of, staff_user
 from portal.locale_context import lazy_gettext as N_
+from portal.worker_cache import CachedData
 
 REFERENCE_MAX = 16
 ID_MAX_DIGITS = 12
@@ -141,3 +142,10 @@ def error_text(error: DomainError | None) -> str:
         if isinstance(error, kind):
             return text
     return N_("This is not possible in its current state.")
+
+
+# Per-worker copies for the queue page (`portal.worker_cache`): they change rarely.
+UNIT_NAMES = CachedData("queue.unit_names", frozenset({"unit"}), unit_names)
+UNIT_OPTIONS = CachedData("queue.unit_options", frozenset({"unit"}), unit_options)
+HANDLERS_BY_UNIT = CachedData("queue.handlers_by_unit", frozenset({"staffuser"}),
+                              handlers_by_unit)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
-from moderation.queue.counts import header_counts
+from moderation.queue.counts import HEADER_TABS, header_counts
 from moderation.queue.filters import Tab
 from moderation.roles import Role
 from portal.accounts.permissions import actor_of
@@ -34,9 +34,13 @@ def queue_counters(request: Request) -> list[Counter]:
     if user is None or user.role not in COUNTER_ROLES:
         return []
     app = request.app
-    with Session(app.state.engine) as db:
-        counts = header_counts(db, actor_of(user), app.state.clock(),
-                               app.state.settings.timezone)
+    page_counts = getattr(request.state, "queue_counts", None)
+    if page_counts is not None:  # the queue page counted every tab already
+        counts = {tab: page_counts[tab] for tab in HEADER_TABS}
+    else:
+        with Session(app.state.engine) as db:
+            counts = header_counts(db, actor_of(user), app.state.clock(),
+                                   app.state.settings.timezone)
     return [Counter(tab, counts[tab], f"/staff/queue?tab={tab.value}") for tab in counts]
 
 

@@ -25,22 +25,24 @@ from moderation.queue.export import EXPORT_ROLES
 from moderation.queue.filters import QueueQuery, SortKey, Tab
 from moderation.queue.listing import list_queue
 from moderation.roles import Role
+from moderation.sqltypes import LocalizedText
 from moderation.workflow import claims
 from moderation.workflow.messages import default_reject_reply
 from portal.locale_context import gettext
 from portal.queue.common import (
-    handlers_by_unit,
+    HANDLERS_BY_UNIT,
+    UNIT_NAMES,
+    UNIT_OPTIONS,
     queue_actor,
     staff_names,
     tz_of,
-    unit_names,
-    unit_options,
 )
 from portal.queue.forms import FormState
 from portal.queue.labels import options, qlabel, spam_reasons
 from portal.templating import render
 from portal.track.common import intake_keys
 from portal.web import db_session, redirect
+from portal.worker_cache import CachedData, cached
 
 FILTER_KEYS = ("tab", "kind", "state", "channel", "unit", "category", "priority", "from",
                "to", "q", "sort", "order")
@@ -59,14 +61,23 @@ def query_string(params: dict[str, str], **changes: str) -> str:
     return urlencode({k: v for k, v in merged.items() if v})
 
 
-def filter_options(db: Session) -> dict[str, Any]:
+def _category_options(db: Session) -> list[tuple[str, LocalizedText, int]]:
     categories = db.exec(select(Category).where(col(Category.active).is_(True))
                          .order_by(col(Category.kind), col(Category.position)))
+    return [(str(c.id), c.name, 0) for c in categories]
+
+
+CATEGORY_OPTIONS = CachedData("queue.category_options", frozenset({"category"}),
+                              _category_options)
+
+
+def filter_options(request: Request) -> dict[str, Any]:
+    """The choices of the filter form (units and categories from the worker cache)."""
     return {
         "kind_options": options(SubmissionKind), "state_options": options(SubmissionState),
         "channel_options": options(Channel), "priority_options": options(Priority),
-        "sort_options": options(SortKey), "unit_options": unit_options(db),
-        "category_options": [(str(c.id), c.name, 0) for c in categories],
+        "sort_options": options(SortKey), "unit_options": cached(request, UNIT_OPTIONS),
+        "category_options": cached(request, CATEGORY_OPTIONS),
     }
 
 
@@ -84,6 +95,7 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
         errors = dict(error.errors)
         query, page = None, None
     counts = queue_counts(db, actor, now, tz=tz)
+    request.state.queue_counts = counts  # the header counters show the same numbers
     items = page.items if page else []
     names = staff_names(db, {i.claimed_by_id for i in items} | {i.handler_id for i in items})
     is_moderator = actor.role == Role.moderator
@@ -101,9 +113,9 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
                        if actor.role in EXPORT_ROLES else None),
         "export_xlsx_url": (f"/staff/queue/export.xlsx?{query_string(params)}"
                             if actor.role in EXPORT_ROLES else None),
-        "units": unit_names(db), "names": names,
+        "units": cached(request, UNIT_NAMES), "names": names,
         "is_moderator": is_moderator,
-        "handlers": handlers_by_unit(db) if is_moderator else {},
+        "handlers": cached(request, HANDLERS_BY_UNIT) if is_moderator else {},
         "bulk": FormState({"public_reply": gettext(default_reject_reply(RejectReason.spam)),
                            "handling_mode": "off_site"}, {}),
         "mode_options": options(HandlingMode),
@@ -111,7 +123,7 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
         "none_left": request.query_params.get("none") == "1",
         "case_query": query_string(params),
         "filters_set": sum(1 for k in FILTER_KEYS if k not in ("tab", "q") and params.get(k)),
-        **filter_options(db),
+        **filter_options(request),
     }
 
 

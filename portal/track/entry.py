@@ -10,9 +10,11 @@ from starlette.responses import Response
 
 from moderation.intake import messages as m
 from moderation.intake.service import find_by_receipt
-from moderation.ratelimit import GLOBAL, DbStore, Limit, RateLimiter, purge_expired
+from moderation.ratelimit import GLOBAL, DbStore, Limit, RateLimiter
 from portal.accounts.throttle import client_address
+from portal.intake.throttle import purge_if_due
 from portal.locale_context import gettext as _
+from portal.slotted_pages import render_slotted
 from portal.templating import render
 from portal.track.common import intake_keys
 from portal.track.session import end_citizen_session, start_citizen_session
@@ -37,9 +39,14 @@ def _form(request: Request, *, receipt: str = "", error: str | None = None,
     }, status_code=status_code, headers=headers)
 
 
-def track_form(request: Request) -> Response:
-    """The page where a citizen enters their receipt code."""
-    return _form(request)
+async def track_form(request: Request) -> Response:
+    """The page where a citizen enters their receipt code (rendered once per worker;
+    async because it needs no database and so no thread)."""
+    flags = {"ended": request.query_params.get("ended") == "1",
+             "signed_out": request.query_params.get("signed_out") == "1"}
+    return render_slotted(request, "track/start.html",
+                          {"receipt": "", "error": None, **flags},
+                          sources=(), slots={}, variant=tuple(flags.values()))
 
 
 async def track_open(request: Request) -> Response:
@@ -54,8 +61,7 @@ def _open(request: Request, receipt: str) -> Response:
     keys = intake_keys(request)
     address = client_address(request)
     with db_session(request) as db:
-        # Counters must not outlive their window (first, before any counter row is locked).
-        purge_expired(db, request.app.state.clock)
+        purge_if_due(request, db)  # first, before any counter row is locked
         limiter = RateLimiter(keys, DbStore(db), request.app.state.clock)
         for limit, who in ((RECEIPT_LIMIT, address), (RECEIPT_GLOBAL_LIMIT, GLOBAL)):
             decision = limiter.hit(limit, who, count=False)

@@ -1,0 +1,97 @@
+"""Which tables the commits of this process changed, as generation counters.
+
+Caches in a worker ask "has anything I read from changed since I loaded it?" without a
+query: every write statement notes its table on the connection, and a commit turns the
+noted tables into new generation numbers (a rollback forgets them). Other workers' commits
+are not seen here; caches bound their age with a time limit for those.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
+
+# Tables that citizens' and staff's everyday traffic writes (a submission, a follow-up
+# message, a rate counter, a session) and that no cached public page shows as such.
+TRAFFIC_TABLES = frozenset({
+    "submission", "submissionsearch", "submissionfile", "casemessage", "caserating",
+    "reviewrequest", "ratecounter", "websession", "loginthrottle",
+})
+EVERYTHING = "*"  # schema changes (DDL) and statements we cannot attribute
+
+_WRITE = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)", re.IGNORECASE)
+_DDL = re.compile(r"\s*(?:CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
+# A write inside a WITH statement: its target is not worth parsing, count it as everything.
+_WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+
+_counter = itertools.count(1)
+_lock = threading.Lock()
+_table_generation: dict[str, int] = {}
+_content_generation = [0]
+
+
+def generation(tables: Iterable[str]) -> int:
+    """The newest generation among `tables` (0 if none was written since start)."""
+    newest = _table_generation.get(EVERYTHING, 0)
+    for table in tables:
+        newest = max(newest, _table_generation.get(table, 0))
+    return newest
+
+
+def content_generation() -> int:
+    """Changes whenever a commit wrote a table other than the everyday traffic tables."""
+    return _content_generation[0]
+
+
+def _written_table(statement: str) -> str | None:
+    match = _WRITE.match(statement)
+    if match:
+        return match.group(1).lower()
+    if _DDL.match(statement) or _WITH_WRITE.match(statement):
+        return EVERYTHING
+    return None
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+    table = _written_table(statement)
+    if table is not None:
+        conn.info.setdefault("written_tables", set()).add(table)
+
+
+@event.listens_for(Engine, "commit")
+def _committed(conn: Connection) -> None:
+    tables = conn.info.pop("written_tables", None)
+    if tables:
+        mark_changed(tables)
+
+
+@event.listens_for(Engine, "rollback")
+def _rolled_back(conn: Connection) -> None:
+    conn.info.pop("written_tables", None)
+
+
+@event.listens_for(Pool, "reset")
+def _returned_unfinished(dbapi_connection: object, connection_record: Any,
+                         reset_state: object) -> None:
+    # A connection returned to the pool mid-transaction is rolled back by the pool.
+    connection_record.info.pop("written_tables", None)
+
+
+def mark_changed(tables: Iterable[str]) -> None:
+    """Give `tables` a new generation (done by every commit that wrote them)."""
+    tables = set(tables)
+    with _lock:
+        number = next(_counter)
+        for table in tables:
+            _table_generation[table] = number
+        if EVERYTHING in tables or tables - TRAFFIC_TABLES:
+            _content_generation[0] = number
