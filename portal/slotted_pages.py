@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from portal.csrf import csrf_token
 from portal.locale_context import current_locale
 from portal.public.display_mode import is_elder
+from portal.seo import page_links
 
 # Letters, digits and dashes only: autoescaping leaves them as they are. Random per
 # process, so that no text an editor writes can be taken for a placeholder.
@@ -75,7 +76,8 @@ def render_slotted(request: Request, name: str, context: dict[str, Any], *,
     def render() -> str:
         templates = request.app.state.templates
         full = {"request": request, "locale": locale, "elder": elder, "current_user": None,
-                "current_path": request.url.path, **context,
+                "current_path": request.url.path,
+                "page_links": lambda: page_links(request, locale), **context,
                 "csrf_token": lambda: slot("csrf"),
                 **{slot_name: slot(slot_name) for slot_name in slots}}
         token = current_locale.set(locale)

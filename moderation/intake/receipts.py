@@ -135,7 +135,7 @@ def sign_form_nonce(keys: IntakeKeys, purpose: str, nonce: bytes,
     receipts on every load. Real forms use `issue_form_nonce` (a random nonce)."""
     if len(nonce) != NONCE_BYTES:
         raise ValueError("a form nonce has 32 bytes")
-    return str(_serializer(keys, purpose, clock).dumps(nonce.hex()))
+    return _signer(keys, purpose, clock).sign(nonce.hex()).decode()
 
 
 def open_form_nonce(keys: IntakeKeys, token: str, purpose: str, clock: Clock = system_clock,
