@@ -9,12 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from moderation.intake.ratelimit import Limit
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from moderation.clock import FixedClock
 from moderation.intake.keys import IntakeKeys
-from moderation.intake.ratelimit import Limit
 from moderation.intake.receipts import damm_digit, parse_receipt, receipt_hash
 from portal.track import entry
 from tests.conftest import BASE_URL, csrf_from, page
