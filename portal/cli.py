@@ -73,14 +73,21 @@ def _intake_keys(settings: Settings) -> IntakeKeys:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from portal.demo import load_demo
+    from portal.demo_cases import load_demo_cases
 
     settings = _settings()
+    keys = _intake_keys(settings)
     with _engine(settings) as engine:
-        upgrade(engine, keys=_intake_keys(settings), settings=settings)
+        upgrade(engine, keys=keys, settings=settings)
         with Session(engine) as session:
             summary = load_demo(session, clock=system_clock)
+            cases = load_demo_cases(session, keys)
             session.commit()
     print(summary)
+    print(cases.summary)
+    print("Demo receipts to try at /track (demo data, not real reports):")
+    for label, receipt in cases.receipts:
+        print(f"  {receipt}  ({label})")
     return 0
 
 

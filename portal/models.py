@@ -23,6 +23,7 @@ from moderation.ledger.models import (
 )
 from moderation.queue.models import SubmissionSearch
 from moderation.ratelimit import RateCounter
+from moderation.replies.models import PublicReply
 from moderation.units import Unit
 from moderation.workflow.models import WorkflowPolicy
 from portal.accounts.models import RolePolicy, StaffUser, WebSession
@@ -58,6 +59,7 @@ __all__ = [
     "LedgerVerification",
     "Pledge",
     "PledgeUpdate",
+    "PublicReply",
     "RateCounter",
     "ReceiptHandover",
     "ReviewRequest",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import SQLModel, select
 
 from moderation.audit import AuditEvent, verify
 from moderation.units import Unit, UnitKind, unit_tree
+from portal import demo_cases
 from portal.cli import main
 from portal.content.models import (
     Announcement,
@@ -141,11 +143,19 @@ def test_demo_org_tree(db, clock) -> None:
 
 
 def test_demo_command_runs_twice(tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setattr(demo_cases, "DEMO_CASES", 12)  # the full set is tested elsewhere
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.delenv("MINSHENG_MODE", raising=False)
     assert main(["demo"]) == 0
-    assert "added" in capsys.readouterr().out
+    first = capsys.readouterr().out
+    assert "added" in first
+    assert "demo cases: added 12 demo cases" in first
+    receipts = re.findall(r"^  (\d[\d -]*\d)  \(", first, re.MULTILINE)
+    assert len(receipts) == 2
     assert main(["demo"]) == 0
-    assert "nothing changed" in capsys.readouterr().out
+    second = capsys.readouterr().out
+    assert "nothing changed" in second
+    assert "demo cases: all 12 already loaded, nothing changed" in second
+    assert re.findall(r"^  (\d[\d -]*\d)  \(", second, re.MULTILINE) == receipts

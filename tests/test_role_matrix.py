@@ -147,14 +147,15 @@ def urls(db, clock, make_user, settings) -> dict[str, str]:  # type: ignore[no-u
     reference, file_id = routed_lead_with_file(db, settings, clock, unit.id)
     values = {"{id:int}": str(announcement.id), "{user_id:int}": str(user.id),
               "{unit_id:int}": str(unit.id), "{action:str}": "pin",
-              "{reference:str}": reference, "{file_id:int}": str(file_id)}
+              "{reference:str}": reference, "{file_id:int}": str(file_id),
+              "{step:str}": "write"}
     item_id, evidence_id = ledger_item_with_evidence(db, settings, clock, unit.id)
     values.update({"{item_id:int}": str(item_id), "{evidence_id:int}": str(evidence_id),
                    "{lookback_id:int}": "1"})
     urls = {}
     for path in {*GET_MATRIX, *POST_MATRIX}:
         url = path
-        if path.startswith("/staff/campaign/{kind:str}"):
+        if path.startswith(("/staff/campaign/{kind:str}", "/staff/campaign/pledges/")):
             url = url.replace("{kind:str}", "pledges").replace("{id:int}", str(pledge.id))
         for name, value in values.items():
             url = url.replace(name, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
 from xml.etree import ElementTree as ET
 
@@ -63,8 +64,22 @@ def test_statistics_page_suppresses_small_counts(client, figures) -> None:
     # On time: 5 of 6. The percentage would give back the one late case, so it is withheld.
     assert next(iter(rates.values())) == ["6", "5", "不公布"]
     units = table_rows(html, "ledger-units")
-    assert units["市公安局"][:4] == ["5", "<5", "<5", "不公布"]  # internal item left out
+    # The ledger is public by nature: whole figures, as /ledger shows (internal item left out).
+    assert units["市公安局"][:4] == ["5", "2", "0", "40.0%"]
     assert "内部逾期" not in response.text
+
+
+def test_statistics_ledger_figures_add_up_with_the_ledger_page(client, figures) -> None:
+    units = table_rows(page(client.get("/statistics")), "ledger-units")
+
+    def shown_of(query: str) -> int:
+        """How many items /ledger lists ("显示 5 项中的 2 项": the smaller number)."""
+        text = page(client.get(f"/ledger?{query}")).select_one(".ledger-count").get_text()
+        return min(int(n) for n in re.findall(r"\d+", text))
+
+    assert shown_of("") == int(units["市公安局"][0]) == 5
+    assert shown_of("status=rectified") == int(units["市公安局"][1]) == 2
+    assert shown_of("overdue=1") == int(units["市公安局"][2]) == 0
 
 
 def test_charts_are_svg_with_text_alternatives_and_tables(client, figures) -> None:
@@ -96,7 +111,7 @@ def test_open_data_csv_is_the_same_aggregates(client, figures) -> None:
     assert values[("months", "2026-05", "received")] == "7"
     assert values[("months", "2026-04", "received")] == "<5"
     assert values[("ledger_units", "LH-GA", "items")] == "5"
-    assert values[("ledger_units", "LH-GA", "overdue")] == "<5"
+    assert values[("ledger_units", "LH-GA", "overdue")] == "0"  # whole: the ledger is public
 
 
 def test_leaders_dashboard_shows_whole_figures(client, make_user, figures) -> None:

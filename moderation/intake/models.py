@@ -132,6 +132,9 @@ class Submission(SQLModel, table=True):
         default=None, sa_column=Column(LargeBinary, nullable=True))
 
     anonymous: bool = Field(default=True)
+    # The citizen agreed that, once concluded, a staff-written summary and the reply may
+    # be published (回复公开); withdrawable until publication (`moderation.replies`).
+    publish_consent: bool = Field(default=False)
     # AES-GCM ciphertext of {"name", "phone", "email"} under the data key; NULL if none.
     contact_sealed: bytes | None = Field(
         default=None, sa_column=Column(LargeBinary(length=2048), nullable=True))

@@ -130,6 +130,15 @@ def issue_form_nonce(keys: IntakeKeys, purpose: str, clock: Clock = system_clock
     return str(_serializer(keys, purpose, clock).dumps(secrets.token_hex(NONCE_BYTES)))
 
 
+def sign_form_nonce(keys: IntakeKeys, purpose: str, nonce: bytes,
+                    clock: Clock = system_clock) -> str:
+    """A form token carrying a chosen nonce: reproducible demo data gets the same
+    receipts on every load. Real forms use `issue_form_nonce` (a random nonce)."""
+    if len(nonce) != NONCE_BYTES:
+        raise ValueError("a form nonce has 32 bytes")
+    return str(_serializer(keys, purpose, clock).dumps(nonce.hex()))
+
+
 def open_form_nonce(keys: IntakeKeys, token: str, purpose: str, clock: Clock = system_clock,
                     max_age: int = FORM_MAX_AGE_SECONDS) -> bytes:
     """Check a form nonce's signature, purpose and age; return the raw nonce.

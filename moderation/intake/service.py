@@ -168,11 +168,16 @@ def _discard_on_error(uploads: UploadBatch | None) -> Iterator[None]:
 
 def _fields(kind: SubmissionKind, data: TipInput | SuggestionInput) -> dict[str, object]:
     if isinstance(data, TipInput):
-        return {"kind": kind.value, "content": data.content, "unit": data.unit_concerned_id,
-                "people": data.people_concerned, "when": data.happened_when,
-                "where": data.happened_where, "anonymous": data.anonymous}
-    return {"kind": kind.value, "content": data.content, "category": data.category_id,
-            "anonymous": data.anonymous}
+        fields: dict[str, object] = {
+            "kind": kind.value, "content": data.content, "unit": data.unit_concerned_id,
+            "people": data.people_concerned, "when": data.happened_when,
+            "where": data.happened_where, "anonymous": data.anonymous}
+    else:
+        fields = {"kind": kind.value, "content": data.content, "category": data.category_id,
+                  "anonymous": data.anonymous}
+    if data.publish_consent:  # only when given, so digests made without it stay the same
+        fields["publish_consent"] = True
+    return fields
 
 
 def _intake(session: Session, keys: IntakeKeys, form_token: str, purpose: str,
@@ -233,6 +238,7 @@ def _new_submission(keys: IntakeKeys, envelope: Envelope, kind: SubmissionKind,
         reference=envelope.reference, kind=kind, channel=channel,
         receipt_hash=receipt_hash(keys, receipt), idempotency_hash=idem,
         received_at=received, anonymous=data.anonymous,
+        publish_consent=data.publish_consent,
         text_sealed=seal_submission_text(envelope.data_key, envelope.reference,
                                          submitted_text(data)),
         wrapped_key=wrap_key(keys.master, envelope.data_key, envelope.reference),

@@ -43,6 +43,7 @@ class TipInput:
     happened_where: str = ""
     anonymous: bool = True
     contact: Contact = field(default_factory=Contact)
+    publish_consent: bool = False  # 回复公开: a summary and the reply may be published
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class SuggestionInput:
     category_id: int | None = None
     anonymous: bool = True
     contact: Contact = field(default_factory=Contact)
+    publish_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def validate_tip(session: Session, data: TipInput, rules: TextRules) -> TipInput
     contact = check.contact(data.anonymous, data.contact)
     check.raise_if_any()
     return TipInput(content, data.unit_concerned_id, people, when, where, data.anonymous,
-                    contact)
+                    contact, publish_consent=data.publish_consent is True)
 
 
 def validate_suggestion(session: Session, data: SuggestionInput,
@@ -141,4 +143,5 @@ def validate_suggestion(session: Session, data: SuggestionInput,
             check.errors["category_id"] = m.UNKNOWN_CATEGORY
     contact = check.contact(data.anonymous, data.contact)
     check.raise_if_any()
-    return SuggestionInput(content, data.category_id, data.anonymous, contact)
+    return SuggestionInput(content, data.category_id, data.anonymous, contact,
+                           publish_consent=data.publish_consent is True)

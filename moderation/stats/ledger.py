@@ -2,6 +2,11 @@
 
 Public figures count public items only (and the mechanisms of public items). "Done"
 means rectified or verified; overdue follows `moderation.ledger.items.is_overdue`.
+
+No small-count hiding here: it protects citizens, and the ledger is about units and
+their public rectification items, published one by one on /ledger anyway. Hiding "3
+overdue items" on /statistics while /ledger lists all three would only make the two
+pages disagree. `public` therefore chooses which items count, not how they are shown.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from moderation.ledger.models import (
     MechanismArea,
 )
 from moderation.sqltypes import LocalizedText
-from moderation.stats.suppress import Count, Rate, count
+from moderation.stats.suppress import Count, Rate
 from moderation.units import Unit
 
 
@@ -70,10 +75,10 @@ def ledger_by_unit(session: Session, *, public: bool, now: datetime | date,
         done = sum(i.status in DONE_STATUSES for i in mine)
         out.append(UnitLedger(
             unit_id=unit_id, unit_code=unit.code, unit_name=unit.name,
-            items=count(len(mine), public), done=count(done, public),
-            overdue=count(sum(is_overdue(i, now, tz) for i in mine), public),
-            completion=Rate.of(done, len(mine), public),
-            by_status={s.value: count(statuses[s.value], public) for s in LedgerStatus},
+            items=len(mine), done=done,
+            overdue=sum(is_overdue(i, now, tz) for i in mine),
+            completion=Rate.of(done, len(mine), public=False),
+            by_status={s.value: statuses[s.value] for s in LedgerStatus},
         ))
     return out
 
@@ -85,7 +90,5 @@ def mechanism_stats(session: Session, *, public: bool) -> MechanismStats:
     if public:
         query = query.where(LedgerItem.public == True)  # noqa: E712
     areas = Counter(str(a) for a in session.exec(query))
-    return MechanismStats(
-        total=count(sum(areas.values()), public),
-        by_area={a.value: count(areas[a.value], public) for a in MechanismArea},
-    )
+    return MechanismStats(total=sum(areas.values()),
+                          by_area={a.value: areas[a.value] for a in MechanismArea})

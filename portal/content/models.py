@@ -94,6 +94,9 @@ class PledgeUpdate(SQLModel, table=True):
     status: PledgeStatus = enum_field(PledgeStatus, PledgeStatus.in_progress)
     progress: int = Field(default=0, ge=0, le=100)
     note: LocalizedText = localized_field()
+    # An announcement that tells more about this step (optional).
+    announcement_id: int | None = Field(default=None, foreign_key="announcement.id",
+                                        ondelete="SET NULL")
     author_id: int | None = Field(default=None, foreign_key="staffuser.id")
     created_at: datetime = utc_field()
 

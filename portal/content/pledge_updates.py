@@ -22,15 +22,25 @@ from moderation.ledger.validation import clean_localized
 from moderation.roles import Actor
 from moderation.sqltypes import LocalizedText
 from portal.content.campaign_edit import snapshot
-from portal.content.models import Pledge, PledgeStatus, PledgeUpdate
+from portal.content.models import Announcement, Pledge, PledgeStatus, PledgeUpdate
 
 NOTE_MAX = 2_000
 
 
+def _(message: str) -> str:
+    """Extraction marker: the web layer translates the message id when it shows it."""
+    return message
+
+
+UNKNOWN_ANNOUNCEMENT = _("Choose an announcement from the list.")
+
+
 def add_pledge_update(session: Session, actor: Actor, pledge_id: int, *, happened_on: date,
                       status: PledgeStatus, progress: int, note: LocalizedText,
+                      announcement_id: int | None = None,
                       clock: Clock = system_clock) -> PledgeUpdate:
-    """Record a pledge's progress on a day; the latest update sets the pledge's own."""
+    """Record a pledge's progress on a day (with an optional announcement that tells
+    more); the latest update by date sets the pledge's own status and progress."""
     pledge = session.get(Pledge, pledge_id)
     if pledge is None:
         raise NotFound(f"pledge {pledge_id}")
@@ -46,12 +56,15 @@ def add_pledge_update(session: Session, actor: Actor, pledge_id: int, *, happene
         status = PledgeStatus(status)
     except ValueError:
         errors["status"] = m.BAD_STATUS
+    if announcement_id is not None and session.get(Announcement, announcement_id) is None:
+        errors["announcement_id"] = UNKNOWN_ANNOUNCEMENT
     if errors:
         raise ValidationFailed(errors)
     latest = latest_update(session, pledge_id)
     before = snapshot(pledge)
     update = PledgeUpdate(pledge_id=pledge_id, happened_on=happened_on, status=status,
-                          progress=progress, note=text, author_id=actor.id,
+                          progress=progress, note=text, announcement_id=announcement_id,
+                          author_id=actor.id,
                           created_at=clock())
     session.add(update)
     if latest is None or happened_on >= latest.happened_on:

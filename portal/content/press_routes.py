@@ -20,6 +20,7 @@ from portal.content.forms import ANNOUNCEMENT_FIELDS
 from portal.content.images import ImageRejected, cover_path, store_cover
 from portal.content.markdown import render_markdown
 from portal.content.models import Announcement, AnnouncementStatus
+from portal.content.pledge_progress import routes as pledge_progress_routes
 from portal.locale_context import gettext as _
 from portal.roles import PRESS
 from portal.routing import route
@@ -244,4 +245,5 @@ routes = [
           methods=["POST"],
           name="press_announcement_action"),
     *campaign_routes,
+    *pledge_progress_routes,
 ]

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from moderation.sqltypes import LocalizedText
 from moderation.units import Unit
 from portal.content.announcements import public_clause
 from portal.content.models import (
@@ -133,6 +134,16 @@ def feed_announcements(session: Session, now: datetime, limit: int = 50) -> list
     """The newest public announcements, by date only (for the Atom feed)."""
     return list(session.exec(select(Announcement).where(public_clause(now))
                              .order_by(*_newest_first()).limit(limit)))
+
+
+def public_announcement_titles(session: Session, ids: set[int], now: datetime
+                               ) -> dict[int, LocalizedText]:
+    """The titles of those of `ids` that are public now (links from pledge progress)."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Announcement).where(col(Announcement.id).in_(ids),
+                                                   public_clause(now)))
+    return {row.id: row.title for row in rows if row.id is not None}
 
 
 def all_public_announcements(session: Session, now: datetime) -> list[Announcement]:

@@ -23,11 +23,12 @@ TEXT_FIELDS = (
     "content", "identity", "contact_name", "contact_phone", "contact_email",
     "unit_concerned_id", "person_name", "person_post", "person_badge",
     "happened_when", "when_unsure", "happened_where", "where_unsure", "category_id",
-    "kind", "channel",
+    "kind", "channel", "publish_consent",
 )
 REFILL_MAX = 100_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 IDENTITY_REQUIRED = lazy_gettext("Please choose anonymous or real-name.")
+CONSENT = "publish_consent"
 
 
 def typed_values(fields: MultiDict) -> dict[str, str]:
@@ -98,7 +99,7 @@ def tip_input(values: dict[str, str]) -> tuple[TipInput, dict[str, str]]:
         people_concerned=people_text(values),
         happened_when="" if values.get("when_unsure") else values.get("happened_when", ""),
         happened_where="" if values.get("where_unsure") else values.get("happened_where", ""),
-        anonymous=anonymous, contact=contact)
+        anonymous=anonymous, contact=contact, publish_consent=values.get(CONSENT) == "yes")
     return data, errors
 
 
@@ -112,7 +113,8 @@ def suggestion_input(values: dict[str, str]) -> tuple[SuggestionInput, dict[str,
     anonymous, contact = _identity(values, errors)
     return SuggestionInput(content=values.get("content", ""),
                            category_id=category,  # type: ignore[arg-type]
-                           anonymous=anonymous, contact=contact), errors
+                           anonymous=anonymous, contact=contact,
+                           publish_consent=values.get(CONSENT) == "yes"), errors
 
 
 def to_data(data: TipInput | SuggestionInput) -> dict[str, Any]:

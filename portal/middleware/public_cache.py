@@ -25,7 +25,8 @@ from portal.public.display_mode import is_elder
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
 CACHEABLE = re.compile(
-    r"^/(|pledges|how-to-report|announcements(/\d+)?|ledger(/\d+)?|statistics(\.csv)?"
+    r"^/(|pledges|how-to-report|announcements(/\d+)?|replies(/\d+)?|ledger(/\d+)?"
+    r"|statistics(\.csv)?"
     r"|feed\.atom|sitemap\.xml|robots\.txt)$"
 )
 MAX_BODY = 512 * 1024

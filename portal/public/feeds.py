@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import escape
 from xml.etree import ElementTree as ET
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from moderation.replies.models import PublicReply
+from moderation.replies.queries import latest_replies, published_reply_stamps
 from moderation.sqltypes import pick
 from portal.content.markdown import clean_html
 from portal.content.models import Announcement
@@ -26,7 +29,9 @@ from portal.web import db_session, now
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-PUBLIC_PAGES = ("/", "/pledges", "/announcements", "/how-to-report", "/ledger", "/statistics")
+PUBLIC_PAGES = ("/", "/pledges", "/announcements", "/replies", "/how-to-report", "/ledger",
+                "/statistics")
+FEED_REPLIES = 20
 # Paths a crawler has no business with: staff area, citizens' case pages, the language switch.
 ROBOTS_DISALLOW = NOT_INDEXED
 # Characters XML 1.0 forbids; they must never reach the feed or the sitemap.
@@ -71,6 +76,7 @@ def atom_feed(request: Request) -> Response:
     with db_session(request) as db:
         campaign = current_campaign(db)
         items = feed_announcements(db, moment)
+        replies = latest_replies(db, FEED_REPLIES)
 
     def text(value: dict[str, str] | None) -> str:
         return pick(value, locale, fallback)
@@ -83,13 +89,15 @@ def atom_feed(request: Request) -> Response:
     _sub(feed, "id", f"{base}/feed.atom")
     _sub(feed, "link", rel="self", type="application/atom+xml", href=f"{base}/feed.atom")
     _sub(feed, "link", rel="alternate", type="text/html", href=f"{base}/announcements")
-    updated = max((_changed(i) for i in items), default=campaign.updated_at if campaign else None)
+    stamps = [*(_changed(i) for i in items), *(r.updated_at for r in replies)]
+    updated = max(stamps, default=campaign.updated_at if campaign else None)
     _sub(feed, "updated", _stamp(updated or moment))
     author = _sub(feed, "author")
     _sub(author, "name", title)
     for item in items:
         url = f"{base}/announcements/{item.id}"
         entry = _sub(feed, "entry")
+        entry.set("data-order", _stamp(item.publish_at or moment))
         _sub(entry, "title", text(item.title))
         _sub(entry, "id", url)
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
@@ -101,7 +109,36 @@ def atom_feed(request: Request) -> Response:
             _sub(entry, "summary", text(item.summary))
         # type="html": the sanitised markup travels escaped, as the spec requires.
         _sub(entry, "content", str(clean_html(text(item.body_html))), type="html")
+    for reply in replies:
+        _reply_entry(feed, base, reply)
+    _newest_first(feed)
     return _xml(feed, "application/atom+xml")
+
+
+def _reply_entry(feed: ET.Element, base: str, reply: PublicReply) -> None:
+    """A published reply: the staff's summary and the reply, never the citizen's words."""
+    assert reply.published_at is not None
+    url = f"{base}/replies/{reply.id}"
+    entry = _sub(feed, "entry")
+    entry.set("data-order", _stamp(reply.published_at))
+    _sub(entry, "title", f"{_('Public reply')}: {reply.summary[:60]}")
+    _sub(entry, "id", url)
+    _sub(entry, "link", rel="alternate", type="text/html", href=url)
+    _sub(entry, "published", _stamp(reply.published_at))
+    _sub(entry, "updated", _stamp(reply.updated_at))
+    _sub(entry, "category", term="public_reply", label=_("Public replies"))
+    paragraphs = (escape(xml_text(part)).replace("\n", "<br>")
+                  for part in (reply.summary, reply.reply))
+    _sub(entry, "content", "".join(f"<p>{p}</p>" for p in paragraphs), type="html")
+
+
+def _newest_first(feed: ET.Element) -> None:
+    """Announcements and replies in one order, newest publication first."""
+    entries = feed.findall("entry")
+    for entry in entries:
+        feed.remove(entry)
+    for entry in sorted(entries, key=lambda e: e.attrib.pop("data-order"), reverse=True):
+        feed.append(entry)
 
 
 def sitemap(request: Request) -> Response:
@@ -110,6 +147,7 @@ def sitemap(request: Request) -> Response:
     with db_session(request) as db:
         items = all_public_announcements(db, now(request))
         ledger_items = public_item_stamps(db)
+        reply_items = published_reply_stamps(db)
     urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     for path in PUBLIC_PAGES:
         _sub(_sub(urlset, "url"), "loc", f"{base}{path}")
@@ -117,10 +155,11 @@ def sitemap(request: Request) -> Response:
         url = _sub(urlset, "url")
         _sub(url, "loc", f"{base}/announcements/{item.id}")
         _sub(url, "lastmod", _stamp(_changed(item)))
-    for item_id, updated_at in ledger_items:
-        url = _sub(urlset, "url")
-        _sub(url, "loc", f"{base}/ledger/{item_id}")
-        _sub(url, "lastmod", _stamp(updated_at))
+    for prefix, stamps in (("ledger", ledger_items), ("replies", reply_items)):
+        for item_id, updated_at in stamps:
+            url = _sub(urlset, "url")
+            _sub(url, "loc", f"{base}/{prefix}/{item_id}")
+            _sub(url, "lastmod", _stamp(updated_at))
     return _xml(urlset, "application/xml")
 
 

@@ -9,17 +9,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
+from moderation.replies.queries import latest_replies, published_count
 from moderation.sqltypes import pick
 from portal.content.markdown import render_markdown
 from portal.content.models import CampaignStage
 from portal.content.pledge_updates import pledge_updates
-from portal.content.queries import campaign_view, latest_announcements, public_pledges
+from portal.content.queries import (
+    campaign_view,
+    latest_announcements,
+    public_announcement_titles,
+    public_pledges,
+)
 from portal.i18n import DISPLAY_TZ
 from portal.locale_context import lazy_gettext
+from portal.public.replies import reply_context
 from portal.templating import render
 from portal.web import db_session, now
 
 HOME_ANNOUNCEMENTS = 5
+HOME_REPLIES = 3
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,14 @@ def home(request: Request) -> Response:
     with db_session(request) as db:
         view = campaign_view(db)
         latest = latest_announcements(db, moment, HOME_ANNOUNCEMENTS)
+        replies = latest_replies(db, HOME_REPLIES)
+        replies_context = {**reply_context(db, replies), "replies": replies,
+                           "reply_count": published_count(db)}
     today = moment.astimezone(DISPLAY_TZ).date()
     phases = {stage.id: stage_phase(stage, today) for stage in view.stages} if view else {}
     return render(request, "public/home.html",
                   {"view": view, "campaign": view.campaign if view else None,
-                   "announcements": latest, "phases": phases})
+                   "announcements": latest, "phases": phases, **replies_context})
 
 
 def pledges(request: Request) -> Response:
@@ -73,9 +84,12 @@ def pledges(request: Request) -> Response:
         view = campaign_view(db)
         items = public_pledges(db, view.campaign) if view else []
         updates = pledge_updates(db, [i.pledge.id for i in items if i.pledge.id is not None])
+        linked = {u.announcement_id for rows in updates.values() for u in rows
+                  if u.announcement_id is not None}
+        public = public_announcement_titles(db, linked, now(request))
     return render(request, "public/pledges.html",
                   {"campaign": view.campaign if view else None, "pledges": items,
-                   "updates": updates})
+                   "updates": updates, "announcement_titles": public})
 
 
 def _submit_url(request: Request) -> str | None:

@@ -8,6 +8,7 @@ from portal.public.feeds import atom_feed, robots, sitemap
 from portal.public.language import set_language
 from portal.public.media import cover
 from portal.public.pages import home, how_to_report, pledges
+from portal.public.replies import reply_detail, reply_list
 from portal.roles import PUBLIC
 from portal.routing import route
 
@@ -18,6 +19,8 @@ routes = [
     route("/announcements", announcement_list, roles=PUBLIC, name="announcements"),
     route("/announcements/{announcement_id:int}", announcement_detail, roles=PUBLIC,
           name="announcement"),
+    route("/replies", reply_list, roles=PUBLIC, name="replies"),
+    route("/replies/{reply_id:int}", reply_detail, roles=PUBLIC, name="reply"),
     route("/feed.atom", atom_feed, roles=PUBLIC, name="feed"),
     route("/sitemap.xml", sitemap, roles=PUBLIC, name="sitemap"),
     route("/robots.txt", robots, roles=PUBLIC, name="robots"),

@@ -51,6 +51,7 @@ from portal.queue.common import (
     unit_options,
 )
 from portal.queue.labels import options, qlabel, spam_reasons
+from portal.queue.public_reply import done_message, reply_context
 from portal.templating import render
 from portal.track.common import intake_keys
 from portal.track.staff_files import download_name
@@ -207,8 +208,10 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
                              and may_view_contact(db, actor)),
         "contact": contact,
         "contact_shown": contact_shown,
-        "done": DONE.get(_action_or_none(request.query_params.get("done"))),
+        "done": DONE.get(_action_or_none(request.query_params.get("done")))
+        or done_message(request.query_params.get("done")),
         "qlabel": qlabel, "spam_reasons": spam_reasons,
+        **reply_context(db, actor, submission),
     }
 
 

@@ -27,6 +27,8 @@ from moderation.intake.models import Rating, Submission, SubmissionKind, Submiss
 from moderation.intake.public_status import main_case, public_view
 from moderation.intake.texts import case_texts
 from moderation.ledger.cases import items_for_submission
+from moderation.replies import service as public_replies
+from moderation.replies.models import ReplyState
 from portal.locale_context import lazy_gettext as N_
 from portal.streaming_form import FormRejected
 from portal.templating import render
@@ -45,6 +47,7 @@ DONE = {
     "answer": N_("Your answer was sent."),
     "rating": N_("Thank you. Your rating was recorded."),
     "review": N_("Your request for a review was sent. A moderator will decide on it."),
+    "consent": N_("Your consent was withdrawn. Nothing about your case will be published."),
 }
 RATINGS = [
     (Rating.satisfied, N_("Satisfied")),
@@ -127,7 +130,16 @@ def _case_context(request: Request, db: Session, submission: Submission,
         # Ledger items this report fed (public ones only; added by the ledger engineer).
         "ledger_items": items_for_submission(db, submission.id,  # type: ignore[arg-type]
                                              public_only=True),
+        **_public_reply(db, submission),
     }
+
+
+def _public_reply(db: Session, submission: Submission) -> dict[str, Any]:
+    """回复公开: whether the citizen may still withdraw consent, and the public page."""
+    reply = public_replies.reply_of(db, submission.id)  # type: ignore[arg-type]
+    published = reply is not None and reply.state == ReplyState.published
+    return {"consent_open": public_replies.consent_open(db, submission),
+            "published_reply": reply if published else None}
 
 
 def _render_case(request: Request, db: Session, submission: Submission,
@@ -306,3 +318,18 @@ def _citizen_action(request: Request, form_name: str, refusal_field: str,
                                 FormState(form_name, {refusal_field: exc.message}, values), 409)
         db.commit()
     return redirect(f"{CASE_URL}?done={form_name}")
+
+
+# --- public reply consent ------------------------------------------------------------------
+
+async def post_withdraw_consent(request: Request) -> Response:
+    """The citizen withdraws consent to publication (until the reply is published)."""
+    await request.form()  # a forged post is refused by the CSRF check on reading
+    return await run_in_threadpool(_withdraw, request)
+
+
+def _withdraw(request: Request) -> Response:
+    def withdraw(db: Session, submission: Submission) -> None:
+        public_replies.withdraw_consent(db, submission, clock=request.app.state.clock)
+
+    return _citizen_action(request, "consent", "consent", {}, withdraw)

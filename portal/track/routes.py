@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from portal.roles import CASE_WRITERS, PUBLIC
 from portal.routing import route
-from portal.track.case import case_page, post_answer, post_message, post_rating, post_review
+from portal.track.case import (
+    case_page,
+    post_answer,
+    post_message,
+    post_rating,
+    post_review,
+    post_withdraw_consent,
+)
 from portal.track.entry import sign_out, track_form, track_open
 from portal.track.staff_files import download_file
 from portal.track.uploads import FIELD_BYTES, MAX_FIELDS
@@ -26,6 +33,9 @@ routes = [
           max_fields=MAX_FIELDS, max_part_size=FIELD_BYTES),
     route("/track/case/review", post_review, roles=PUBLIC, methods=["POST"], name="track_review",
           max_fields=MAX_FIELDS, max_part_size=FIELD_BYTES),
+    route("/track/case/consent/withdraw", post_withdraw_consent, roles=PUBLIC,
+          methods=["POST"], name="track_withdraw_consent", max_fields=MAX_FIELDS,
+          max_part_size=FIELD_BYTES),
     route("/track/sign-out", sign_out, roles=PUBLIC, methods=["POST"], name="track_sign_out"),
     route("/staff/submissions/{reference:str}/files/{file_id:int}", download_file,
           roles=CASE_WRITERS,
