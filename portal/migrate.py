@@ -50,16 +50,35 @@ def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None =
     existing submissions, 0006 seals TOTP secrets left in plaintext); an empty database
     needs neither, and a migration that needs them stops with a message without them.
     """
-    with engine.begin() as connection:
-        config = alembic_config(str(engine.url))
-        config.attributes["connection"] = connection
-        config.attributes["intake_keys"] = keys
-        if settings is not None:
-            from portal.accounts.totp import sealing_key
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # A batch migration rebuilds a table (create, copy, drop, rename); with foreign
+            # keys enforced, dropping a referenced table fails (or cascades). The pragma
+            # only takes effect outside a transaction, and goes back on before the
+            # connection returns to the pool.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            config = alembic_config(str(engine.url))
+            config.attributes["connection"] = connection
+            config.attributes["intake_keys"] = keys
+            if settings is not None:
+                from portal.accounts.totp import sealing_key
 
-            config.attributes["totp_sealing_key"] = sealing_key(settings)
-        command.upgrade(config, revision)
-    if engine.dialect.name == "sqlite":
+                config.attributes["totp_sealing_key"] = sealing_key(settings)
+            command.upgrade(config, revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+    if sqlite:
         # Old page images (say, plaintext a migration has just sealed) stay in the WAL
         # until a checkpoint; copy them home and empty the WAL file.
         with engine.connect() as connection:
