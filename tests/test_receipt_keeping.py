@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from moderation.clock import FixedClock
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.receipts import damm_digit, parse_receipt, receipt_hash
+from moderation.ratelimit import Limit
 from portal.track import entry
 from tests.conftest import BASE_URL, csrf_from, page
 from tests.test_followup import Case, make_case
