@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from moderation.intake.ratelimit import Limit
 from sqlmodel import Session
 from starlette.testclient import TestClient
 
