@@ -14,9 +14,10 @@ from starlette.routing import Mount
 from moderation.clock import Clock, system_clock
 from portal.csrf import CsrfMiddleware
 from portal.db import make_engine
-from portal.errors import EXCEPTION_HANDLERS
+from portal.errors import EXCEPTION_HANDLERS, unavailable_page
 from portal.intake.config import build_intake_config, clean_intake_storage
 from portal.middleware.locale import LocaleMiddleware
+from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
                    secure_cookies=settings.production),
+        Middleware(OutageMiddleware, render=unavailable_page),
         Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds),
     ]
     app = Starlette(

@@ -56,6 +56,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from portal.app import create_app
 
     settings = _settings()
+    if settings.production:
+        from portal.logging_setup import strip_tracebacks
+
+        strip_tracebacks()
     app = create_app(settings)
     # access_log=False: the server must not record client addresses or user agents.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False,

@@ -5,6 +5,9 @@ rendered response is kept for a few seconds (nginx calls this micro-caching). An
 made in this process empties the cache at once; other workers see the change within
 `ttl` seconds. The app clock's minute is part of the key, so an announcement scheduled
 for 09:30 appears at 09:30 even when nothing was written.
+
+The last good copy of each page is also kept (as many pages as the cache holds): while
+the database cannot be reached, it is served stale rather than an error.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.middleware.outage import database_unavailable
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
 CACHEABLE = re.compile(
@@ -53,6 +58,7 @@ class PublicPageCache:
         self.ttl = ttl
         self.size = size
         self.entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self.last_good: OrderedDict[tuple, _Entry] = OrderedDict()
 
     def _key(self, scope: Scope) -> tuple | None:
         if scope["type"] != "http" or scope["method"] != "GET" or self.ttl <= 0:
@@ -87,13 +93,26 @@ class PublicPageCache:
                 size += len(chunks[-1])
             await send(message)
 
-        await self.app(scope, receive, capture)
+        try:
+            await self.app(scope, receive, capture)
+        except Exception as exc:
+            stale = self.last_good.get(key[:3])
+            if start is not None or stale is None or not database_unavailable(exc):
+                raise
+            await send({**stale.start, "headers": [*stale.start.get("headers", []),
+                                                    (b"x-stale", b"database unavailable")]})
+            await send({"type": "http.response.body", "body": stale.body})
+            return
         if start is None or start["status"] != 200 or size > MAX_BODY:
             return
         if any(name.lower() == b"set-cookie" for name, _ in start.get("headers", [])):
             return
         if scope.get("state", {}).get("csrf_cookie_new"):
             return  # the page issued a form token: it is personal
-        self.entries[key] = _Entry(time.monotonic(), start, b"".join(chunks))
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        entry = _Entry(time.monotonic(), start, b"".join(chunks))
+        self.entries[key] = entry
+        self.last_good[key[:3]] = entry
+        self.last_good.move_to_end(key[:3])
+        for kept in (self.entries, self.last_good):
+            while len(kept) > self.size:
+                kept.popitem(last=False)
