@@ -22,6 +22,7 @@ def make_engine(database_url: str, **kwargs: object) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
         engine = create_engine(database_url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(database_url, **kwargs)
@@ -33,6 +34,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_before_savepoint(connection, _name) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite opens a transaction only before DML. A SAVEPOINT outside one starts a
+    # transaction of its own, and its RELEASE commits: `begin_nested()` would commit the
+    # rows flushed inside it at once, before the caller's commit (a crash in between
+    # left a submission without its files). Begin the real transaction first.
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 @contextmanager

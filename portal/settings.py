@@ -46,6 +46,8 @@ class Settings:
     # Follow-up (/track): idle minutes of a citizen session; optional SMTP update notices.
     track_idle_minutes: int = 15
     public_cache_seconds: int = 5
+    # Start-up clean-up leaves uploads younger than this alone (another worker's, in flight).
+    cleanup_grace_minutes: int = 60
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
@@ -107,6 +109,7 @@ class Settings:
             upload_max_files=_int(values, "UPLOAD_MAX_FILES", 10),
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
+            cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),
             smtp_from=values.get("SMTP_FROM", "").strip(),

@@ -255,7 +255,7 @@ class UploadBatch:
             part = self.upload_dir / f"tmp-{upload.stored_name.removesuffix('.enc')}.part"
             os.replace(part, final)
             self.promoted.append(final)
-        _fsync_dir(self.upload_dir)
+        fsync_dir(self.upload_dir)
 
     def abort(self) -> None:
         """Delete every file of this batch, promoted or not (the transaction failed)."""
@@ -266,7 +266,8 @@ class UploadBatch:
         self.promoted.clear()
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -49,6 +49,7 @@ from portal.intake.fields import (
 )
 from portal.intake.pages import (
     DRAFT_GONE,
+    FILES_GONE,
     METADATA_LABELS,
     NO_STORE,
     STREAM_MESSAGES,
@@ -64,7 +65,7 @@ from portal.intake.pages import (
     refused,
     too_many,
 )
-from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch
+from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch, part_path
 from portal.intake.throttle import over_limit
 from portal.intake.upload import receive_form
 from portal.streaming_form import FormRejected
@@ -255,7 +256,7 @@ async def _confirmed(request: Request, kind: FormKind) -> Response:
         if claim is not None:
             claim.release()
         return await _draft_gone(request, kind, nonce)
-    return await run_in_threadpool(_send, request, kind, claim, token)
+    return await run_in_threadpool(_send, request, kind, claim, token, nonce)
 
 
 async def _draft_gone(request: Request, kind: FormKind, nonce: bytes) -> Response:
@@ -296,14 +297,21 @@ def _earlier_receipt(request: Request, nonce: bytes) -> ReceiptView | None:
                                                          config.timezone))
 
 
-def _send(request: Request, kind: FormKind, claim: Claim, token: str) -> Response:
+def _send(request: Request, kind: FormKind, claim: Claim, token: str,
+          nonce: bytes) -> Response:
     config = intake_config(request)
+    earlier = _earlier_receipt(request, nonce)
+    if earlier is not None and not all(
+            part_path(claim.folder, f).exists() for f in claim.draft.files):
+        # This very draft was committed (its files promoted) just before a crash.
+        claim.discard()
+        return receipt_page(request, earlier)
     try:
         batch = ResumedBatch(config.upload_dir, claim, config.limits)
-    except OSError:  # the draft lost its files (e.g. cleaned at start-up): start again
+    except OSError:  # the draft lost its files: the form comes back, files to attach again
         claim.discard()
-        return form_page(request, kind, _fresh_token(request, kind),
-                         FormState(notice=DRAFT_GONE, files_dropped=True), 400)
+        state = FormState(values=claim.draft.values, notice=FILES_GONE, files_dropped=True)
+        return form_page(request, kind, token, state, 400)
     data = from_data(claim.draft.kind, claim.draft.data)
     submit = submit_tip if kind is TIP else submit_suggestion
     with db_session(request) as session:
