@@ -21,6 +21,7 @@ from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.ops.keys import verify_keys_at_start
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
 from portal.static_files import HashedStatic
@@ -56,6 +57,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         own_engine = engine is None
         active = engine or make_engine(settings.database_url)
         app.state.engine = active
+        # Wrong keys stop the start here, naming the setting, before any page is served.
+        verify_keys_at_start(settings, app.state.intake.keys, active, clock)
         # Uploads cut short by a crash or a kill leave temporary files: remove them now.
         clean_intake_storage(app.state.intake, active)
         try:

@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
     sub.add_parser("digest", help="e-mail each queue user the counts of their queue").set_defaults(
         func=cmd_digest)
+    from portal.ops.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ from moderation.intake.models import (
     Submission,
     SubmissionFile,
 )
+from moderation.keycheck import KeyCheck
 from moderation.ledger.models import (
     LedgerCaseLink,
     LedgerCategory,
@@ -47,6 +48,7 @@ __all__ = [
     "Category",
     "ClockPolicy",
     "HeadlineFigure",
+    "KeyCheck",
     "LedgerCaseLink",
     "LedgerCategory",
     "LedgerEntry",

@@ -39,6 +39,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
     # Citizen intake (moderation/intake): master key source, clocks' time zone, upload caps.
     encryption_key: str = field(default="", repr=False)
+    # During a key rotation: the master key's previous source (ENCRYPTION_KEY_PREVIOUS).
+    encryption_key_previous: str = field(default="", repr=False)
     timezone: str = "Asia/Shanghai"
     upload_max_file_bytes: int = 50 * 1024 * 1024
     upload_max_total_bytes: int = 200 * 1024 * 1024
@@ -103,6 +105,8 @@ class Settings:
             max_cover_image_bytes=_int(values, "MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024),
             trusted_proxies=proxies,
             encryption_key=_encryption_key(values.get("ENCRYPTION_KEY", "")),
+            encryption_key_previous=_encryption_key(values.get("ENCRYPTION_KEY_PREVIOUS", ""),
+                                                    "ENCRYPTION_KEY_PREVIOUS"),
             timezone=_timezone(values.get("TIMEZONE", "Asia/Shanghai")),
             upload_max_file_bytes=_int(values, "UPLOAD_MAX_FILE_BYTES", 50 * 1024 * 1024),
             upload_max_total_bytes=_int(values, "UPLOAD_MAX_TOTAL_BYTES", 200 * 1024 * 1024),
@@ -131,11 +135,11 @@ def _int(values: Mapping[str, str], name: str, default: int, *, allow_zero: bool
     return number
 
 
-def _encryption_key(given: str) -> str:
+def _encryption_key(given: str, name: str = "ENCRYPTION_KEY") -> str:
     """ENCRYPTION_KEY is optional (the master key is then derived from SECRET_KEY)."""
     given = given.strip()
     if given and len(given) < MIN_SECRET_LENGTH:
-        raise SettingsError(f"ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
     return given
 
 

@@ -37,12 +37,19 @@ class IntakeKeys:
     proof: bytes  # HMAC of proof-of-submission statements
     ratelimit: bytes  # root of the daily rate-limit keys
     master: bytes  # wraps the per-submission data keys
+    previous_master: bytes | None = None  # during a key rotation: opens what is not re-wrapped
 
     @classmethod
-    def from_secrets(cls, secret_key: str, encryption_key: str = "") -> IntakeKeys:
-        """Derive every key from the secret key (the master key from ENCRYPTION_KEY if set)."""
+    def from_secrets(cls, secret_key: str, encryption_key: str = "",
+                     previous_encryption_key: str = "") -> IntakeKeys:
+        """Derive every key from the secret key (the master key from ENCRYPTION_KEY if set).
+
+        `previous_encryption_key` is the master key's source before a rotation.
+        """
         root = secret_key.encode()
         master_root = encryption_key.encode() if encryption_key else root
+        previous = (hkdf(previous_encryption_key.encode(), "intake/master-key")
+                    if previous_encryption_key else None)
         return cls(
             receipt=hkdf(root, "intake/receipt"),
             receipt_hash=hkdf(root, "intake/receipt-hash"),
@@ -51,6 +58,7 @@ class IntakeKeys:
             proof=hkdf(root, "intake/proof"),
             ratelimit=hkdf(root, "intake/ratelimit"),
             master=hkdf(master_root, "intake/master-key"),
+            previous_master=previous,
         )
 
     def ratelimit_key_for(self, day: date) -> bytes:

@@ -68,7 +68,8 @@ class IntakeConfig:
 def build_intake_config(settings: Settings) -> IntakeConfig:
     """Derive the keys once and read the caps from the settings."""
     return IntakeConfig(
-        keys=IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key),
+        keys=IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key,
+                                     settings.encryption_key_previous),
         pending_key=hkdf(settings.secret_key.encode(), "intake/web-pending"),
         upload_dir=Path(settings.upload_dir),
         limits=UploadLimits(file_bytes=settings.upload_max_file_bytes,

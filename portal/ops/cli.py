@@ -1,0 +1,63 @@
+"""`portal keys …`, `portal backup`, `portal restore`, `portal retention …`: operations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from moderation.clock import system_clock
+from moderation.keycheck import KeysDoNotMatch, fingerprint
+from moderation.roles import Actor
+
+OPS_ACTOR = Actor.system("cli")
+
+
+def cmd_keys_check(args: argparse.Namespace) -> int:
+    from portal.cli import _engine, _settings
+    from portal.intake.config import build_intake_config
+    from portal.ops.keys import master_setting, verify_keys_at_start
+
+    settings = _settings()
+    keys = build_intake_config(settings).keys
+    with _engine(settings) as engine:
+        try:
+            verify_keys_at_start(settings, keys, engine, system_clock)
+        except KeysDoNotMatch as exc:
+            print(f"keys check failed: {exc}", file=sys.stderr)
+            return 1
+    print(f"keys open the data; master key from {master_setting(settings).split(' ')[0]}, "
+          f"fingerprint {fingerprint(keys.master)}")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from portal.cli import _engine, _settings
+    from portal.intake.config import build_intake_config
+    from portal.ops.keys import rotate
+
+    settings = _settings()
+    keys = build_intake_config(settings).keys
+    with _engine(settings) as engine:
+        try:
+            report = rotate(engine, settings, keys, OPS_ACTOR, system_clock)
+        except KeysDoNotMatch as exc:
+            print(f"keys rotate: {exc}", file=sys.stderr)
+            return 2
+    print(f"re-wrapped {report.rewrapped} submission key(s) ({report.already} already under "
+          f"the new key), {report.totp_resealed} TOTP secret(s); new fingerprint "
+          f"{fingerprint(keys.master)}")
+    if report.unreadable or report.totp_unreadable:
+        print(f"{report.unreadable} submission key(s) and {report.totp_unreadable} TOTP "
+              "secret(s) open with neither key", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the operations commands on the `portal` parser."""
+    keys = sub.add_parser("keys", help="check or rotate the encryption keys").add_subparsers(
+        dest="keys_command", required=True)
+    keys.add_parser("check", help="do the keys open the data?").set_defaults(
+        func=cmd_keys_check)
+    keys.add_parser("rotate", help="re-wrap every key under ENCRYPTION_KEY "
+                    "(the old one in ENCRYPTION_KEY_PREVIOUS)").set_defaults(func=cmd_keys_rotate)
