@@ -53,6 +53,47 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from portal.cli import _engine, _settings
+    from portal.intake.config import build_intake_config
+    from portal.ops.backup import BackupError, backup
+
+    settings = _settings()
+    keys = build_intake_config(settings).keys
+    with _engine(settings) as engine:
+        try:
+            manifest = backup(engine, settings.upload_dir, keys, Path(args.dest))
+        except BackupError as exc:
+            print(f"backup failed: {exc}", file=sys.stderr)
+            return 1
+    print(f"backup in {args.dest}: {sum(manifest['counts'].values())} rows, "
+          f"{len(manifest['files'])} files, schema {manifest['schema_revision']}, "
+          f"key fingerprint {manifest['keys']['master']}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from portal.cli import _engine, _settings
+    from portal.intake.config import build_intake_config
+    from portal.ops.backup import BackupError, restore
+
+    settings = _settings()
+    keys = build_intake_config(settings).keys
+    with _engine(settings) as engine:
+        try:
+            report = restore(Path(args.src), engine, settings.upload_dir, keys)
+        except BackupError as exc:
+            print(f"restore refused: {exc}", file=sys.stderr)
+            return 1
+    print(f"restored {report.rows} rows and {report.files} files; run `portal init` to "
+          "migrate if this portal is newer than the backup")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the operations commands on the `portal` parser."""
     keys = sub.add_parser("keys", help="check or rotate the encryption keys").add_subparsers(
@@ -61,3 +102,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         func=cmd_keys_check)
     keys.add_parser("rotate", help="re-wrap every key under ENCRYPTION_KEY "
                     "(the old one in ENCRYPTION_KEY_PREVIOUS)").set_defaults(func=cmd_keys_rotate)
+    backup = sub.add_parser("backup", help="copy the database, files and a manifest to DEST")
+    backup.add_argument("dest", help="a new or empty folder")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("src", help="a folder made by `portal backup`")
+    restore.set_defaults(func=cmd_restore)
