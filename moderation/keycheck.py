@@ -42,7 +42,8 @@ def fingerprint(master: bytes) -> str:
     return hmac.new(master, b"minsheng/key-fingerprint/v1", hashlib.sha256).hexdigest()[:32]
 
 
-def _opens(master: bytes, sealed: bytes) -> bool:
+def opens_canary(master: bytes, sealed: bytes) -> bool:
+    """True if `master` opens the canary `sealed`."""
     try:
         return hmac.compare_digest(unwrap_key(master, sealed, "canary/" + MASTER)[:32],
                                    hashlib.sha256(CANARY).digest())
@@ -70,7 +71,7 @@ def check_keys(session: Session, keys: IntakeKeys, setting: str, now: datetime) 
         if row is None:
             return
     masters = [keys.master, *([keys.previous_master] if keys.previous_master else [])]
-    if not any(_opens(master, row.sealed) for master in masters):
+    if not any(opens_canary(master, row.sealed) for master in masters):
         raise KeysDoNotMatch(
             f"{setting} does not open the data in this database: it is not the key the "
             "data was encrypted with. Set the right key (see README, Keys); the portal "

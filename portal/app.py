@@ -21,6 +21,8 @@ from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.ops.health import Metrics, MetricsMiddleware
+from portal.ops.health import routes as health_routes
 from portal.ops.keys import verify_keys_at_start
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
@@ -67,7 +69,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
             if own_engine:
                 active.dispose()
 
+    metrics = Metrics(lambda: getattr(app.state, "engine", None))
     middleware = [
+        Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
@@ -77,12 +81,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds),
     ]
     app = Starlette(
-        routes=[*all_routes(), Mount("/static", app=static, name="static")],
+        routes=[*all_routes(), *health_routes(), Mount("/static", app=static, name="static")],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.clock = clock
     app.state.intake = build_intake_config(settings)
     app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app

@@ -50,6 +50,8 @@ class Settings:
     public_cache_seconds: int = 5
     # Start-up clean-up leaves uploads younger than this alone (another worker's, in flight).
     cleanup_grace_minutes: int = 60
+    # Addresses or networks allowed to read /metrics (everyone else gets a 404).
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
@@ -114,6 +116,7 @@ class Settings:
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),
+            metrics_allow=_networks(values.get("METRICS_ALLOW", "127.0.0.1,::1")),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),
             smtp_from=values.get("SMTP_FROM", "").strip(),
@@ -133,6 +136,20 @@ def _int(values: Mapping[str, str], name: str, default: int, *, allow_zero: bool
     if number < 0 or (number == 0 and not allow_zero):
         raise SettingsError(f"{name} must be positive")
     return number
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (CIDR), each checked."""
+    import ipaddress
+
+    found = tuple(x.strip() for x in raw.split(",") if x.strip())
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(f"METRICS_ALLOW: {item!r} is not an address or network") \
+                from None
+    return found
 
 
 def _encryption_key(given: str, name: str = "ENCRYPTION_KEY") -> str:
