@@ -172,6 +172,15 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_routes(args: argparse.Namespace) -> int:
+    from portal.app import all_routes
+    from portal.routing import permission_table
+
+    for permission in permission_table(all_routes()):
+        print(permission.describe())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="Minsheng portal")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
     sub.add_parser("digest", help="e-mail each queue user the counts of their queue").set_defaults(
         func=cmd_digest)
+    sub.add_parser("routes", help="print who may use each route").set_defaults(
+        func=cmd_routes)
     from portal.ops.cli import add_commands
 
     add_commands(sub)

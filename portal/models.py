@@ -1,6 +1,7 @@
 """Every table the portal has, imported in one place for Alembic and `create_all`."""
 
 from moderation.audit import AuditEvent, AuditHead
+from moderation.intake.handover import ReceiptHandover
 from moderation.intake.models import (
     CaseMessage,
     CaseRating,
@@ -61,6 +62,7 @@ __all__ = [
     "Pledge",
     "PledgeUpdate",
     "RateCounter",
+    "ReceiptHandover",
     "ReviewRequest",
     "RolePolicy",
     "StaffUser",

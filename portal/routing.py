@@ -1,10 +1,17 @@
-"""Route construction: CSRF checks and body limits on every unsafe route by default."""
+"""Route construction: who may use each route, CSRF checks and body limits, in one place.
+
+Every route declares its roles where it is declared (`roles=PUBLIC` or a set of roles),
+so the whole permission table can be read, printed (`portal routes`) and tested from the
+route list. The role guard, CSRF check and body limits are applied here, never by hand.
+"""
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import IntegerConvertor, register_url_convertor
@@ -15,10 +22,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message, Receive
 
+from moderation.roles import Role
+from portal.accounts.permissions import guard_roles
 from portal.csrf import CSRF_FIELD, UNSAFE_METHODS, CsrfFailed, check_token
 from portal.streaming_form import verified_stream_request
 
 Endpoint = Callable[[Request], Awaitable[Response] | Response]
+
+class Access(enum.Enum):
+    PUBLIC = "public"
+
+
+PUBLIC = Access.PUBLIC  # anyone, signed in or not: citizens' pages and the sign-in steps
+STAFF = frozenset(Role)  # any signed-in member of staff
 
 DEFAULT_MAX_BODY = 1024 * 1024  # forms without files
 DEFAULT_MAX_FIELDS = 200
@@ -105,23 +121,76 @@ def _guarded(endpoint: Endpoint, *, csrf: bool, max_body: int, max_files: int,
     return guarded
 
 
+class PortalRoute(Route):
+    """A Route that knows who may use it: `roles` is None for a public route."""
+
+    def __init__(self, path: str, endpoint: Endpoint, *, methods: list[str],
+                 name: str | None, roles: frozenset[Role] | None,
+                 totp_enrolment: bool) -> None:
+        super().__init__(path, endpoint, methods=methods, name=name)
+        self.roles = roles
+        self.totp_enrolment = totp_enrolment
+
+
 def route(
     path: str,
     endpoint: Endpoint,
     *,
+    roles: Access | Iterable[Role],
     methods: Sequence[str] = ("GET",),
     name: str | None = None,
+    totp_enrolment: bool = False,
     csrf_exempt: bool = False,
     max_body: int = DEFAULT_MAX_BODY,
     max_files: int = 0,
     max_fields: int = DEFAULT_MAX_FIELDS,
     max_part_size: int = DEFAULT_MAX_BODY,
     stream: bool = False,
-) -> Route:
-    """A Route whose unsafe methods need a valid CSRF token (unless `csrf_exempt`)."""
+) -> PortalRoute:
+    """A route usable by `roles` (or by anyone: `roles=PUBLIC`) whose unsafe methods need
+    a valid CSRF token (unless `csrf_exempt`). With `totp_enrolment`, staff who must still
+    enrol TOTP may use it too (the enrolment pages)."""
     methods = [m.upper() for m in methods]
+    allowed: frozenset[Role] | None = None
+    if roles is not PUBLIC:
+        allowed = frozenset(roles)  # type: ignore[arg-type]
+        if not allowed or not allowed <= STAFF:
+            raise ValueError(f"route {path}: roles must be PUBLIC or a non-empty set of Role")
+        endpoint = guard_roles(endpoint, allowed, totp_enrolment=totp_enrolment)
+    elif totp_enrolment:
+        raise ValueError(f"route {path}: totp_enrolment is for staff routes")
     if UNSAFE_METHODS.intersection(methods):
         endpoint = _guarded(endpoint, csrf=not csrf_exempt, max_body=max_body,
                             max_files=max_files, max_fields=max_fields,
                             max_part_size=max_part_size, stream=stream)
-    return Route(path, endpoint, methods=methods, name=name)
+    return PortalRoute(path, endpoint, methods=methods, name=name, roles=allowed,
+                       totp_enrolment=totp_enrolment)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One line of the permission table: who may use `method path`."""
+
+    method: str
+    path: str
+    roles: frozenset[Role] | None  # None: public
+
+    def describe(self) -> str:
+        who = "public" if self.roles is None else ",".join(
+            role.value for role in Role if role in self.roles)
+        return f"{self.method:<5} {self.path:<58} {who}"
+
+
+def permission_table(routes: Iterable[object]) -> list[Permission]:
+    """Who may use each route, method by method (HEAD is GET's twin and is left out).
+
+    A route not built with `route()` raises: it would have no declared roles."""
+    table = []
+    for item in routes:
+        if not isinstance(item, Route):
+            continue
+        if not isinstance(item, PortalRoute):
+            raise TypeError(f"{item.path} is not built with portal.routing.route()")
+        for method in sorted((item.methods or set()) - {"HEAD"}):
+            table.append(Permission(method, item.path, item.roles))
+    return table

@@ -25,7 +25,7 @@ from moderation.roles import Role
 from portal.app import create_app
 from portal.csrf import CSRF_COOKIE, CSRF_FIELD, TOKEN_MAX_AGE, UNSAFE_METHODS, csrf_token
 from portal.i18n import translations
-from portal.routing import route
+from portal.routing import PUBLIC, route
 from portal.settings import Settings
 from tests.conftest import BASE_URL, login, page
 
@@ -78,8 +78,8 @@ def add_probes(app: Starlette) -> None:
     def accept(request: Request) -> Response:
         return PlainTextResponse("accepted")
 
-    app.router.routes[:0] = [route(PROBE_TOKEN, issue),
-                             route(PROBE_POST, accept, methods=["POST"])]
+    app.router.routes[:0] = [route(PROBE_TOKEN, issue, roles=PUBLIC),
+                             route(PROBE_POST, accept, roles=PUBLIC, methods=["POST"])]
 
 
 @pytest.fixture

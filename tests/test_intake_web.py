@@ -114,8 +114,18 @@ def tip_confirmation(client: TestClient, files: list | None = None, **changes: A
 
 
 def send(client: TestClient, confirmation: Any, path: str = "/submit/tip/confirm") -> Any:
-    data = {**form_fields(confirmation, "form.confirm-actions"), "action": "send"}
-    return client.post(path, data=data)
+    """Press Send and follow the redirect to the receipt page, as a browser does."""
+    response = client.post(path, data=send_data(confirmation))
+    if response.status_code != 303:
+        return response
+    assert response.headers["location"] == "/submit/receipt"
+    assert response.headers["cache-control"] == "no-store"
+    return client.get(response.headers["location"])
+
+
+def send_data(confirmation: Any) -> dict[str, str]:
+    """The fields the confirmation page's Send button posts."""
+    return {**form_fields(confirmation, "form.confirm-actions"), "action": "send"}
 
 
 def receipt_of(response: Any) -> str:
@@ -214,16 +224,18 @@ def test_real_name_tip_with_three_files_is_confirmed_then_stored(
         assert secret.encode() not in blob
 
 
-def test_same_form_sent_twice_gives_one_submission_and_the_same_receipt(
+def test_same_form_sent_twice_gives_one_submission_and_no_second_receipt(
         client: TestClient, db: Session, settings: Any) -> None:
     form = client.get("/submit/tip")
     confirmation = post_form(client, "/submit/tip", {"content": CONTENT},
                              three_files()[2:], form=form)
     first = receipt_of(send(client, confirmation))
-    assert receipt_of(send(client, confirmation)) == first  # double click / reload
-    # Back to the form page and the whole form sent again: still the same receipt.
+    resent = send(client, confirmation)  # Back, then Send again: stored once, code not shown
+    assert resent.status_code == 409
+    assert first not in resent.text
+    # Back to the form page and the whole form sent again: still one submission.
     again = post_form(client, "/submit/tip", {"content": CONTENT}, three_files()[2:], form=form)
-    assert receipt_of(send(client, again)) == first
+    assert send(client, again).status_code == 409
     assert submissions(db) == 1
     assert db.exec(select(func.count()).select_from(SubmissionFile)).one() == 1
     assert len(stored_files(settings.upload_dir)) == 1
@@ -416,7 +428,9 @@ def test_moderator_registers_a_phone_tip_and_reads_the_receipt(
     fields = {**fields_of(form), "kind": "tip", "channel": "phone", "content": CONTENT,
               "unit_concerned_id": str(unit.id), "identity": "real_name",
               "contact_name": NAME, "contact_phone": PHONE}
-    response = client.post("/staff/intake/new", data=fields, files=three_files()[2:])
+    posted = client.post("/staff/intake/new", data=fields, files=three_files()[2:])
+    assert posted.status_code == 303
+    response = client.get(posted.headers["location"])
     code = receipt_of(response)
     assert response.headers["cache-control"] == "no-store"
     submission = find_by_receipt(db, keys, code.replace("-", " "))  # read out, typed back
@@ -426,9 +440,10 @@ def test_moderator_registers_a_phone_tip_and_reads_the_receipt(
     assert contact_of(keys, submission).name == NAME
     events = list(db.exec(select(AuditEvent).where(AuditEvent.action == "submission.register")))
     assert len(events) == 1
-    # The same registration posted twice creates nothing new.
+    # The same registration posted again creates nothing new and shows no code.
     again = client.post("/staff/intake/new", data=fields, files=three_files()[2:])
-    assert receipt_of(again) == code
+    assert again.status_code == 409
+    assert code not in again.text
     assert submissions(db) == 1
 
 

@@ -1,7 +1,10 @@
-"""Every staff route against every role: exactly 200 or 403 (anonymous: 303 to sign-in).
+"""Every staff route against every role, derived from the routes' own declarations.
 
-The tables are written by hand on purpose: a new staff route fails
-`test_every_staff_route_is_in_the_matrix` until someone decides who may use it.
+Each route says who may use it where it is declared (`route(..., roles=...)`); this test
+reads that table (`permission_table`) and checks that each role gets exactly 200 (GET) or
+gets past the guard (POST) where declared, and 403 everywhere else; anonymous visitors
+are sent to sign-in. A route built without a declaration cannot be listed, so it fails
+here. The policy tests below pin the rules the declarations must never break.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from datetime import date
 
 import pytest
 from sqlmodel import select
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from moderation.intake.files import UploadBatch, UploadLimits, new_envelope
@@ -27,124 +31,72 @@ from moderation.units import Unit
 from moderation.workflow import claims, triage
 from portal.accounts.models import StaffUser
 from portal.app import all_routes
+from portal.cli import main
 from portal.content.models import Announcement, Pledge
 from portal.demo import load_demo
+from portal.routing import PUBLIC, Permission, permission_table, route
 from tests.conftest import csrf_from, login, page
 from tests.test_auth import fast_hashing  # noqa: F401 - fixture
 
-ALL = frozenset(Role)
-ADMIN = frozenset({Role.admin})
-PRESS = frozenset({Role.press, Role.admin})
-MODERATOR = frozenset({Role.moderator})  # tips are never handled by admins
-QUEUE = frozenset({Role.moderator, Role.handler, Role.leader})  # leaders read only
-CASE_WRITERS = frozenset({Role.moderator, Role.handler})
-# The ledger: moderators and handlers edit (handlers their unit's items), leaders read
-# and export, only moderators verify, look back and import; press and admins stay out.
-LEDGER_READ = frozenset({Role.moderator, Role.handler, Role.leader})
-LEDGER_EDIT = frozenset({Role.moderator, Role.handler})
-LEDGER_EXPORT = frozenset({Role.moderator, Role.leader})
-LEADERS = frozenset({Role.leader})
-
-# GET routes: path as declared -> roles that get 200 (every other role gets 403).
-GET_MATRIX: dict[str, frozenset[Role]] = {
-    "/staff/": ALL,
-    "/staff/account": ALL,
-    "/staff/account/totp": ALL,
-    "/staff/announcements": PRESS,
-    "/staff/announcements/new": PRESS,
-    "/staff/announcements/{id:int}": PRESS,
-    "/staff/campaign": PRESS,
-    "/staff/campaign/texts": PRESS,
-    "/staff/campaign/{kind:str}/new": PRESS,
-    "/staff/campaign/{kind:str}/{id:int}": PRESS,
-    "/staff/admin/users": ADMIN,
-    "/staff/admin/users/new": ADMIN,
-    "/staff/admin/users/{user_id:int}": ADMIN,
-    "/staff/admin/units": ADMIN,
-    "/staff/admin/units/new": ADMIN,
-    "/staff/admin/units/{unit_id:int}": ADMIN,
-    "/staff/admin/policy": ADMIN,
-    "/staff/intake/new": MODERATOR,
-    "/staff/queue": QUEUE,
-    "/staff/queue/export.csv": frozenset({Role.moderator, Role.leader}),
-    "/staff/cases/{reference:str}": QUEUE,
-    "/staff/submissions/{reference:str}/files/{file_id:int}": CASE_WRITERS,
-    "/staff/ledger": LEDGER_READ,
-    "/staff/ledger/new": LEDGER_EDIT,
-    "/staff/ledger/export.csv": LEDGER_EXPORT,
-    "/staff/ledger/export.xlsx": LEDGER_EXPORT,
-    "/staff/ledger/import": MODERATOR,
-    "/staff/ledger/evidence/{evidence_id:int}": LEDGER_READ,
-    "/staff/ledger/{item_id:int}": LEDGER_READ,
-    "/staff/ledger/{item_id:int}/edit": LEDGER_EDIT,
-    "/staff/leaders": LEADERS,
-}
-
-# POST routes: path as declared -> roles allowed; the others get 403 before anything happens.
-POST_MATRIX: dict[str, frozenset[Role]] = {
-    "/staff/account/password": ALL,
-    "/staff/account/totp": ALL,
-    "/staff/account/totp/disable": ALL,
-    "/staff/announcements/new": PRESS,
-    "/staff/announcements/{id:int}": PRESS,
-    "/staff/announcements/{id:int}/{action:str}": PRESS,
-    "/staff/campaign/texts": PRESS,
-    "/staff/campaign/{kind:str}/new": PRESS,
-    "/staff/campaign/{kind:str}/{id:int}": PRESS,
-    "/staff/campaign/{kind:str}/{id:int}/delete": PRESS,
-    "/staff/admin/users/new": ADMIN,
-    "/staff/admin/users/{user_id:int}": ADMIN,
-    "/staff/admin/users/{user_id:int}/password": ADMIN,
-    "/staff/admin/users/{user_id:int}/totp-reset": ADMIN,
-    "/staff/admin/units/new": ADMIN,
-    "/staff/admin/units/{unit_id:int}": ADMIN,
-    "/staff/admin/policy": ADMIN,
-    "/staff/intake/new": MODERATOR,
-    "/staff/queue/next": MODERATOR,
-    "/staff/queue/bulk": MODERATOR,
-    "/staff/cases/{reference:str}/contact": MODERATOR,
-    "/staff/cases/{reference:str}/{action:str}": CASE_WRITERS,
-    "/staff/ledger/new": LEDGER_EDIT,
-    "/staff/ledger/from-case/{reference:str}": LEDGER_EDIT,
-    "/staff/ledger/import": MODERATOR,
-    "/staff/ledger/{item_id:int}/edit": LEDGER_EDIT,
-    "/staff/ledger/{item_id:int}/status": LEDGER_EDIT,
-    "/staff/ledger/{item_id:int}/progress": LEDGER_EDIT,
-    "/staff/ledger/{item_id:int}/entries": LEDGER_EDIT,
-    "/staff/ledger/{item_id:int}/mechanisms": LEDGER_EDIT,
-    "/staff/ledger/{item_id:int}/verify": MODERATOR,
-    "/staff/ledger/{item_id:int}/lookbacks": MODERATOR,
-    "/staff/ledger/lookbacks/{lookback_id:int}": MODERATOR,
-    "/staff/ledger/{item_id:int}/cases": LEDGER_EDIT,
-    "/staff/ledger/{item_id:int}/cases/unlink": LEDGER_EDIT,
-}
-
-# Reachable without a role: the sign-in steps and sign-out.
-OPEN = {"/staff/login", "/staff/login/totp", "/staff/logout"}
+TABLE = permission_table(all_routes())
+# The sign-in steps and sign-out are the only public routes under /staff.
+SIGN_IN = {"/staff/login", "/staff/login/totp", "/staff/logout"}
 
 
-def staff_routes(method: str) -> dict[str, Route]:
-    return {r.path: r for r in all_routes()
-            if isinstance(r, Route) and r.path.startswith("/staff") and method in r.methods}
+def staff_table(method: str) -> dict[str, frozenset[Role]]:
+    """Path -> roles allowed, for the staff routes of `method`."""
+    return {p.path: p.roles for p in TABLE if p.method == method and p.roles is not None}
 
 
-def test_every_staff_route_is_in_the_matrix() -> None:
-    for method, matrix in (("GET", GET_MATRIX), ("POST", POST_MATRIX)):
-        routes = staff_routes(method)
-        missing = set(routes) - set(matrix) - OPEN
-        assert not missing, f"{method} staff routes missing from the role matrix: {missing}"
-        assert not set(matrix) - set(routes), f"{method} matrix lists unknown routes"
-        for path, expected in matrix.items():
-            allowed = getattr(routes[path].endpoint, "allowed_roles", None)
-            assert allowed is not None, f"{method} {path} lacks require_roles"
-            assert allowed == expected, f"{method} {path}: {sorted(allowed)}"
+GET_MATRIX = staff_table("GET")
+POST_MATRIX = staff_table("POST")
 
 
-def test_handler_never_reaches_admin_or_press_routes() -> None:
-    for matrix in (GET_MATRIX, POST_MATRIX):
-        for path, roles in matrix.items():
-            if path.startswith(("/staff/admin", "/staff/announcements", "/staff/campaign")):
-                assert Role.handler not in roles, path
+def test_every_route_declares_who_may_use_it() -> None:
+    assert len(TABLE) > 60
+    for permission in TABLE:
+        if permission.path.startswith("/staff"):
+            assert (permission.roles is None) == (permission.path in SIGN_IN), permission
+    assert {p.path for p in TABLE if p.roles is None and p.path.startswith("/staff")} == SIGN_IN
+
+
+def test_a_route_without_a_declaration_is_refused() -> None:
+    def endpoint(request):  # type: ignore[no-untyped-def]
+        return PlainTextResponse("x")
+
+    with pytest.raises(TypeError, match="roles"):
+        route("/staff/undeclared", endpoint)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="non-empty"):
+        route("/staff/nobody", endpoint, roles=set())
+    with pytest.raises(TypeError, match=r"route\(\)"):
+        permission_table([*all_routes(), Route("/staff/plain", endpoint)])
+    assert permission_table([route("/open", endpoint, roles=PUBLIC)]) == [
+        Permission("GET", "/open", None)]
+
+
+def test_portal_routes_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(TABLE)
+    assert "POST  /staff/cases/{reference:str}/contact" in "\n".join(lines)
+    contact = next(line for line in lines if "/staff/cases/{reference:str}/contact" in line)
+    assert contact.split()[-1] == "moderator"
+    assert next(line for line in lines if line.split()[1] == "/").split()[-1] == "public"
+
+
+def test_separation_of_duties() -> None:
+    queue_and_ledger = ("/staff/queue", "/staff/cases", "/staff/submissions",
+                        "/staff/intake", "/staff/ledger", "/staff/leaders")
+    for permission in TABLE:
+        roles, path = permission.roles or frozenset(), permission.path
+        if path.startswith(queue_and_ledger):
+            assert not roles & {Role.admin, Role.press}, permission  # admins never read tips
+        if path.startswith(("/staff/admin", "/staff/announcements", "/staff/campaign")):
+            assert not roles & {Role.handler, Role.moderator}, permission
+        if path.startswith("/staff/admin"):
+            assert roles == {Role.admin}, permission
+        if permission.method == "POST" and not path.startswith("/staff/account"):
+            assert Role.leader not in roles, permission  # leaders change nothing
 
 
 def routed_lead_with_file(db, settings, clock, unit_id: int) -> tuple[str, int]:  # type: ignore[no-untyped-def]

@@ -16,11 +16,10 @@ from starlette.testclient import TestClient
 
 from moderation.clock import FixedClock
 from moderation.roles import Role
-from portal.accounts.permissions import require_roles
 from portal.app import create_app
 from portal.csrf import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from portal.i18n import translations
-from portal.routing import route
+from portal.routing import PUBLIC, route
 from portal.settings import Settings
 from tests.conftest import BASE_URL, login, page
 
@@ -40,7 +39,6 @@ class Boom(RuntimeError):
 def add_probes(app: Starlette) -> None:
     """Test-only routes: a staff page, a handler that crashes, a form page and its POST."""
 
-    @require_roles(Role.admin, Role.press)
     def staff_probe(request: Request) -> Response:
         return PlainTextResponse("staff only")
 
@@ -54,10 +52,10 @@ def add_probes(app: Starlette) -> None:
         return PlainTextResponse("posted")
 
     app.router.routes[:0] = [
-        route(PROBE_STAFF, staff_probe),
-        route(PROBE_CRASH, crash),
-        route(PROBE_FORM, form_page),
-        route(PROBE_FORM, form_post, methods=["POST"]),
+        route(PROBE_STAFF, staff_probe, roles={Role.admin, Role.press}),
+        route(PROBE_CRASH, crash, roles=PUBLIC),
+        route(PROBE_FORM, form_page, roles=PUBLIC),
+        route(PROBE_FORM, form_post, roles=PUBLIC, methods=["POST"]),
     ]
 
 

@@ -36,6 +36,7 @@ class IntakeKeys:
     form_nonce: bytes  # itsdangerous secret for the signed form nonces
     proof: bytes  # HMAC of proof-of-submission statements
     ratelimit: bytes  # root of the daily rate-limit keys
+    handover: bytes  # HMAC(nonce, browser) -> the token that shows a receipt once
     master: bytes  # wraps the per-submission data keys
     previous_master: bytes | None = None  # during a key rotation: opens what is not re-wrapped
 
@@ -57,6 +58,7 @@ class IntakeKeys:
             form_nonce=hkdf(root, "intake/form-nonce"),
             proof=hkdf(root, "intake/proof"),
             ratelimit=hkdf(root, "intake/ratelimit"),
+            handover=hkdf(root, "intake/receipt-handover"),
             master=hkdf(master_root, "intake/master-key"),
             previous_master=previous,
         )

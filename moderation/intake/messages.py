@@ -29,6 +29,8 @@ BAD_TEXT = _("This text contains characters that are not allowed.")
 # Form tokens and idempotency
 FORM_EXPIRED = _("This form has expired. Please check your entries and send it again.")
 FORM_INVALID = _("This form could not be verified. Please reload the page and try again.")
+ALREADY_REGISTERED = _("This registration was already saved. Its receipt code is shown only once; "
+                       "find the case in the queue by its reference.")
 FORM_REUSED = _("This form was already sent with different content. Please start a new one.")
 
 # Files (FileRejected.message, keyed by FileRejected.code)

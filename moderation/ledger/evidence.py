@@ -1,5 +1,10 @@
 """Staff evidence files of the ledger: typed by content, stripped of metadata, stored
-by hash under `<upload_dir>/ledger/`.
+under `<upload_dir>/ledger/`, each attachment on its own under a random name.
+
+Never under a content hash: the same notice attached to several entries (of one unit or
+of several) must store twice, never collide, and never tell a handler of one unit that
+another unit holds the same bytes. Names made by earlier versions (64 hex digits, the
+hash of the content) stay readable.
 
 They reuse intake's content typing and metadata cleaners but not its encryption: intake
 keys are per submission and exist to protect citizens; ledger evidence is staff material
@@ -13,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -24,7 +30,7 @@ from moderation.intake.filetypes import SNIFF_BYTES, check_extension, detect
 from moderation.intake.sanitize import SanitizeCaps, sanitize
 
 FOLDER = "ledger"
-NAME_PATTERN = re.compile(r"[0-9a-f]{64}\.[a-z0-9]{1,10}")
+NAME_PATTERN = re.compile(r"[0-9a-f]{32}(?:[0-9a-f]{32})?\.[a-z0-9]{1,10}")
 DISPLAY_MAX = 200
 DEFAULT_CAPS = SanitizeCaps()
 
@@ -65,19 +71,17 @@ def store_evidence(upload_dir: Path, data: bytes, name: str,
     status = sanitize(file_type, BytesIO(data), len(data), out, caps)
     clean = out.getvalue()
     digest = hashlib.sha256(clean).hexdigest()
-    stored_name = f"{digest}.{file_type.extension}"
+    stored_name = f"{secrets.token_hex(16)}.{file_type.extension}"
     folder = Path(upload_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / stored_name
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(clean)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(clean)
+        os.replace(tmp, folder / stored_name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return StoredEvidence(stored_name, _display_name(name), file_type.media_type, len(clean),
                           digest, status.value)
 

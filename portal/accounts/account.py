@@ -15,7 +15,7 @@ from portal.accounts.forms import REQUIRED, raw, text
 from portal.accounts.login import CODE_FAILED, HOME, throttled
 from portal.accounts.models import RolePolicy, StaffUser
 from portal.accounts.passwords import hash_password, password_problem, verify_password
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.accounts.sessions import (
     end_user_sessions,
     load_session,
@@ -57,7 +57,6 @@ def _account_page(request: Request, *, errors: dict[str, str] | None = None,
     }, status_code=status_code)
 
 
-@require_roles(*Role)
 def account(request: Request) -> Response:
     """My account page."""
     return _account_page(request)
@@ -77,7 +76,6 @@ def _check_current_password(request: Request, db: Session, user: StaffUser,
     return None
 
 
-@require_roles(*Role)
 async def change_password(request: Request) -> Response:
     """Change my own password (the current one is asked again)."""
     form = await request.form()
@@ -125,7 +123,6 @@ def _enrol_page(request: Request, secret: str, *, error: str | None = None,
     }, status_code=status_code)
 
 
-@require_roles(*Role, enrolment_ok=True)
 def totp_enrol(request: Request) -> Response:
     """Show a new secret and its QR code; the secret is kept in the session until confirmed."""
     user = staff_user(request)
@@ -141,7 +138,6 @@ def totp_enrol(request: Request) -> Response:
     return _enrol_page(request, secret)
 
 
-@require_roles(*Role, enrolment_ok=True)
 async def totp_confirm(request: Request) -> Response:
     """Store the secret once the user proves their app shows the right code."""
     form = await request.form()
@@ -179,7 +175,6 @@ def _totp_confirm(request: Request, form: FormData) -> Response:
     return redirect(HOME if due else f"{ACCOUNT_PATH}?saved=totp-on")
 
 
-@require_roles(*Role)
 async def totp_disable(request: Request) -> Response:
     """Turn TOTP off (current password asked again; refused when the role requires it)."""
     form = await request.form()

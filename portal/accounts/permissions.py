@@ -1,4 +1,4 @@
-"""Role checks for staff routes: deny by default, name the roles that may enter."""
+"""The role guard of staff routes (applied by `route()`), and the signed-in user."""
 
 from __future__ import annotations
 
@@ -36,36 +36,32 @@ def _not_signed_in(request: Request) -> Response:
     return RedirectResponse(f"/staff/login?next={target}", status_code=303)
 
 
-def require_roles(*roles: Role, enrolment_ok: bool = False) -> Callable:
-    """Let only signed-in staff with one of `roles` reach the endpoint.
+def guard_roles(endpoint: Callable, roles: frozenset[Role], *,
+                totp_enrolment: bool = False) -> Callable:
+    """`endpoint`, reachable only by signed-in staff with one of `roles`.
 
-    Anonymous visitors are sent to the sign-in page; other roles get 403.
-    With `enrolment_ok`, users who still have to enrol TOTP may enter too.
-    The allowed roles are kept on the endpoint (`allowed_roles`) for the route matrix test.
+    Anonymous visitors are sent to the sign-in page; other roles get 403. With
+    `totp_enrolment`, users who still have to enrol TOTP may enter too. Called by
+    `portal.routing.route()` for every route that is not public: never by hand.
     """
-    allowed = frozenset(roles)
 
-    def decorate(endpoint: Callable) -> Callable:
-        @functools.wraps(endpoint)
-        async def checked(request: Request) -> Response:
-            user = password_verified_user(request) if enrolment_ok else current_user(request)
-            if user is None:
-                return _not_signed_in(request)
-            if user.role not in allowed:
-                raise HTTPException(status_code=403)
-            request.state.user = user
-            if inspect.iscoroutinefunction(endpoint):
-                return await endpoint(request)
-            return await run_in_threadpool(endpoint, request)
+    @functools.wraps(endpoint)
+    async def checked(request: Request) -> Response:
+        user = password_verified_user(request) if totp_enrolment else current_user(request)
+        if user is None:
+            return _not_signed_in(request)
+        if user.role not in roles:
+            raise HTTPException(status_code=403)
+        request.state.user = user
+        if inspect.iscoroutinefunction(endpoint):
+            return await endpoint(request)
+        return await run_in_threadpool(endpoint, request)
 
-        checked.allowed_roles = allowed  # type: ignore[attr-defined]
-        return checked
-
-    return decorate
+    return checked
 
 
 def staff_user(request: Request) -> StaffUser:
-    """The signed-in user of a route guarded by `require_roles`."""
+    """The signed-in user of a staff route (set by the role guard of `route()`)."""
     return request.state.user
 
 

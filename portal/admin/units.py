@@ -12,10 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.audit import record
-from moderation.roles import Role
 from moderation.units import Unit, UnitKind, unit_tree
 from portal.accounts.forms import check_text, checked, max_length, text
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.admin.common import get_or_404, parse_id, unit_options
 from portal.labels import label
 from portal.locale_context import lazy_gettext as N_
@@ -83,7 +82,6 @@ def _form_page(request: Request, db: Session, values: dict[str, Any],
     }, status_code=status_code)
 
 
-@require_roles(Role.admin)
 def unit_list(request: Request) -> Response:
     """The organisation tree, inactive units included."""
     with db_session(request) as db:
@@ -93,7 +91,6 @@ def unit_list(request: Request) -> Response:
     })
 
 
-@require_roles(Role.admin)
 def unit_new(request: Request) -> Response:
     """The form for a new unit."""
     locales = request.app.state.settings.locales
@@ -150,7 +147,6 @@ def _apply(request: Request, unit: Unit, values: dict[str, Any]) -> None:
     unit.active = values["active"]
 
 
-@require_roles(Role.admin)
 async def unit_create(request: Request) -> Response:
     """Create a unit."""
     form = await request.form()
@@ -173,7 +169,6 @@ def _unit_create(request: Request, form: FormData) -> Response:
     return redirect(f"{UNITS_PATH}?saved=created")
 
 
-@require_roles(Role.admin)
 def unit_edit(request: Request) -> Response:
     """The form to edit a unit."""
     with db_session(request) as db:
@@ -182,7 +177,6 @@ def unit_edit(request: Request) -> Response:
         return _form_page(request, db, values, {}, unit=unit)
 
 
-@require_roles(Role.admin)
 async def unit_update(request: Request) -> Response:
     """Save a unit."""
     form = await request.form()

@@ -17,7 +17,7 @@ from moderation.units import Unit
 from portal.accounts.forms import check_text, checked, max_length, raw, text
 from portal.accounts.models import StaffUser
 from portal.accounts.passwords import hash_password, password_problem
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.accounts.sessions import end_user_sessions
 from portal.admin.common import get_or_404, parse_id, unit_names, unit_options
 from portal.labels import label
@@ -69,7 +69,6 @@ def _form_page(request: Request, db: Session, values: dict[str, Any],
     }, status_code=status_code)
 
 
-@require_roles(Role.admin)
 def user_list(request: Request) -> Response:
     """Every staff account."""
     with db_session(request) as db:
@@ -81,7 +80,6 @@ def user_list(request: Request) -> Response:
     })
 
 
-@require_roles(Role.admin)
 def user_new(request: Request) -> Response:
     """The form for a new account."""
     values = {"username": "", "display_name": "", "email": "", "role": Role.moderator.value,
@@ -142,7 +140,6 @@ def _apply(user: StaffUser, values: dict[str, Any]) -> None:
     user.can_view_identity = values["can_view_identity"]
 
 
-@require_roles(Role.admin)
 async def user_create(request: Request) -> Response:
     """Create an account."""
     form = await request.form()
@@ -167,7 +164,6 @@ def _user_create(request: Request, form: FormData) -> Response:
     return redirect(f"{USERS_PATH}/{user.id}?saved=created")
 
 
-@require_roles(Role.admin)
 def user_edit(request: Request) -> Response:
     """The form to edit an account."""
     with db_session(request) as db:
@@ -175,7 +171,6 @@ def user_edit(request: Request) -> Response:
         return _form_page(request, db, _values_of(user), {}, user=user)
 
 
-@require_roles(Role.admin)
 async def user_update(request: Request) -> Response:
     """Save an account; disabling it ends its sessions."""
     form = await request.form()
@@ -202,7 +197,6 @@ def _user_update(request: Request, form: FormData) -> Response:
     return redirect(f"{USERS_PATH}/{user.id}?saved=updated")
 
 
-@require_roles(Role.admin)
 async def user_reset_password(request: Request) -> Response:
     """Set a new password for an account and sign it out everywhere."""
     form = await request.form()
@@ -227,7 +221,6 @@ def _user_reset_password(request: Request, form: FormData) -> Response:
     return redirect(f"{USERS_PATH}/{user.id}?saved=password")
 
 
-@require_roles(Role.admin)
 def user_reset_totp(request: Request) -> Response:
     """Turn off TOTP for an account whose phone is lost (it must enrol again if required)."""
     admin = staff_user(request)

@@ -11,18 +11,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.errors import StaleVersion, ValidationFailed
-from moderation.roles import Role
 from moderation.units import unit_tree
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.content import campaign_edit as domain
 from portal.content.fields import FieldSpec, ParsedForm, clean_text, form_values, parse_form
 from portal.content.forms import CAMPAIGN_FIELDS, ROW_KINDS, RowKind
 from portal.locale_context import gettext as _
+from portal.roles import PRESS
 from portal.routing import route
 from portal.templating import render
 from portal.web import clock, db_session, redirect
 
-PRESS = (Role.press, Role.admin)
 OVERVIEW = "/staff/campaign"
 
 
@@ -38,7 +37,6 @@ def _kind(request: Request) -> RowKind:
     return kind
 
 
-@require_roles(*PRESS)
 def campaign_overview(request: Request) -> Response:
     """The campaign's texts and every list of rows, each with edit links."""
     with db_session(request) as db:
@@ -71,7 +69,6 @@ def _failed(parsed: ParsedForm, failed: ValidationFailed) -> None:
     parsed.errors.update({key: _(message) for key, message in failed.errors.items()})
 
 
-@require_roles(*PRESS)
 def campaign_texts(request: Request) -> Response:
     """The form of the campaign's own texts and contact details."""
     with db_session(request) as db:
@@ -82,7 +79,6 @@ def campaign_texts(request: Request) -> Response:
                       values=values, errors={}, action="/staff/campaign/texts")
 
 
-@require_roles(*PRESS)
 async def campaign_texts_post(request: Request) -> Response:
     form = await request.form()
     return await run_in_threadpool(_campaign_texts_post, request, _form_fields(form))
@@ -125,7 +121,6 @@ def _row_urls(kind: RowKind, row_id: int | None) -> tuple[str, str | None]:
     return base, f"{base}/delete"
 
 
-@require_roles(*PRESS)
 def row_form(request: Request) -> Response:
     """The form of a new or existing task, stage, figure or pledge."""
     kind = _kind(request)
@@ -146,7 +141,6 @@ def row_form(request: Request) -> Response:
                       errors={}, action=action, delete_action=delete_action)
 
 
-@require_roles(*PRESS)
 async def row_post(request: Request) -> Response:
     form = await request.form()
     return await run_in_threadpool(_row_post, request, _form_fields(form))
@@ -182,7 +176,6 @@ def _row_post(request: Request, fields: dict[str, str]) -> Response:
     return redirect(f"{OVERVIEW}?done=saved#{kind.slug}")
 
 
-@require_roles(*PRESS)
 def row_delete(request: Request) -> Response:
     """Delete one row (the audit log keeps its last state)."""
     kind = _kind(request)
@@ -194,15 +187,16 @@ def row_delete(request: Request) -> Response:
 
 
 routes = [
-    route(OVERVIEW, campaign_overview, name="press_campaign"),
-    route(f"{OVERVIEW}/texts", campaign_texts, name="press_campaign_texts"),
-    route(f"{OVERVIEW}/texts", campaign_texts_post, methods=["POST"],
+    route(OVERVIEW, campaign_overview, roles=PRESS, name="press_campaign"),
+    route(f"{OVERVIEW}/texts", campaign_texts, roles=PRESS, name="press_campaign_texts"),
+    route(f"{OVERVIEW}/texts", campaign_texts_post, roles=PRESS, methods=["POST"],
           name="press_campaign_texts_save"),
-    route(OVERVIEW + "/{kind:str}/new", row_form, name="press_row_new"),
-    route(OVERVIEW + "/{kind:str}/new", row_post, methods=["POST"], name="press_row_create"),
-    route(OVERVIEW + "/{kind:str}/{id:int}", row_form, name="press_row"),
-    route(OVERVIEW + "/{kind:str}/{id:int}", row_post, methods=["POST"],
+    route(OVERVIEW + "/{kind:str}/new", row_form, roles=PRESS, name="press_row_new"),
+    route(OVERVIEW + "/{kind:str}/new", row_post, roles=PRESS, methods=["POST"],
+          name="press_row_create"),
+    route(OVERVIEW + "/{kind:str}/{id:int}", row_form, roles=PRESS, name="press_row"),
+    route(OVERVIEW + "/{kind:str}/{id:int}", row_post, roles=PRESS, methods=["POST"],
           name="press_row_update"),
-    route(OVERVIEW + "/{kind:str}/{id:int}/delete", row_delete, methods=["POST"],
+    route(OVERVIEW + "/{kind:str}/{id:int}/delete", row_delete, roles=PRESS, methods=["POST"],
           name="press_row_delete"),
 ]

@@ -12,8 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.errors import InvalidTransition, StaleVersion, ValidationFailed
-from moderation.roles import Role
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.content import announcements as domain
 from portal.content.campaign_routes import routes as campaign_routes
 from portal.content.fields import ParsedForm, clean_text, form_values, parse_form
@@ -22,11 +21,11 @@ from portal.content.images import ImageRejected, cover_path, store_cover
 from portal.content.markdown import render_markdown
 from portal.content.models import Announcement, AnnouncementStatus
 from portal.locale_context import gettext as _
+from portal.roles import PRESS
 from portal.routing import route
 from portal.templating import render
 from portal.web import clock, db_session, now, redirect
 
-PRESS = (Role.press, Role.admin)
 MAX_FORM_BODY = 12 * 1024 * 1024  # the cover plus texts; the cover's own cap is a setting
 FORM_ACTIONS = ("save", "preview", "publish", "schedule")
 
@@ -45,7 +44,6 @@ def _done_message(key: str | None) -> str | None:
     return messages.get(key or "")
 
 
-@require_roles(*PRESS)
 def announcement_list(request: Request) -> Response:
     """All announcements, newest change first, optionally of one status."""
     wanted = request.query_params.get("status", "")
@@ -89,7 +87,6 @@ def _load(request: Request) -> Announcement:
     return row
 
 
-@require_roles(*PRESS)
 def announcement_new(request: Request) -> Response:
     """An empty announcement form."""
     values = form_values(ANNOUNCEMENT_FIELDS, None, request.app.state.settings.locales)
@@ -97,7 +94,6 @@ def announcement_new(request: Request) -> Response:
     return _form_page(request, announcement=None, values=values, errors={})
 
 
-@require_roles(*PRESS)
 def announcement_edit(request: Request) -> Response:
     """The form of one announcement, with its actions."""
     row = _load(request)
@@ -106,7 +102,6 @@ def announcement_edit(request: Request) -> Response:
     return _form_page(request, announcement=row, values=values, errors={})
 
 
-@require_roles(*PRESS)
 async def announcement_post(request: Request) -> Response:
     """Save (and maybe publish or schedule) an announcement, or preview it unsaved."""
     form = await request.form()
@@ -206,7 +201,6 @@ def _announcement_post(request: Request, fields: dict[str, str],
 ACTIONS = ("publish", "unpublish", "archive", "pin", "unpin")
 
 
-@require_roles(*PRESS)
 async def announcement_action(request: Request) -> Response:
     """One button: publish, unpublish, archive, pin or unpin."""
     form = await request.form()
@@ -236,16 +230,18 @@ def _announcement_action(request: Request, version_text: object) -> Response:
 
 
 routes = [
-    route("/staff/announcements", announcement_list, name="press_announcements"),
-    route("/staff/announcements/new", announcement_new, name="press_announcement_new"),
-    route("/staff/announcements/new", announcement_post, methods=["POST"],
+    route("/staff/announcements", announcement_list, roles=PRESS, name="press_announcements"),
+    route("/staff/announcements/new", announcement_new, roles=PRESS, name="press_announcement_new"),
+    route("/staff/announcements/new", announcement_post, roles=PRESS, methods=["POST"],
           name="press_announcement_create", max_body=MAX_FORM_BODY, max_files=1,
           max_part_size=1024 * 1024),
-    route("/staff/announcements/{id:int}", announcement_edit, name="press_announcement"),
-    route("/staff/announcements/{id:int}", announcement_post, methods=["POST"],
+    route("/staff/announcements/{id:int}", announcement_edit, roles=PRESS,
+          name="press_announcement"),
+    route("/staff/announcements/{id:int}", announcement_post, roles=PRESS, methods=["POST"],
           name="press_announcement_update", max_body=MAX_FORM_BODY, max_files=1,
           max_part_size=1024 * 1024),
-    route("/staff/announcements/{id:int}/{action:str}", announcement_action, methods=["POST"],
+    route("/staff/announcements/{id:int}/{action:str}", announcement_action, roles=PRESS,
+          methods=["POST"],
           name="press_announcement_action"),
     *campaign_routes,
 ]

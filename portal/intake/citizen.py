@@ -13,25 +13,18 @@ import asyncio
 import shutil
 import time
 
-from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.errors import ValidationFailed
-from moderation.intake.deadlines import local_day
 from moderation.intake.errors import FormReused, FormTokenInvalid
 from moderation.intake.files import StoredUpload, UploadBatch, UploadLimits, new_envelope
+from moderation.intake.handover import resume_handover, start_handover
 from moderation.intake.messages import FILE_MESSAGES
-from moderation.intake.models import Category, Submission
-from moderation.intake.receipts import (
-    derive_receipt,
-    format_receipt,
-    idempotency_hash,
-    issue_form_nonce,
-    open_form_nonce,
-)
-from moderation.intake.service import IntakeResult, proof_for, submit_suggestion, submit_tip
+from moderation.intake.models import Category
+from moderation.intake.receipts import issue_form_nonce, open_form_nonce
+from moderation.intake.service import IntakeResult, submit_suggestion, submit_tip
 from moderation.intake.validation import validate_suggestion, validate_tip
 from moderation.units import Unit
 from portal.errors import error_page
@@ -47,6 +40,14 @@ from portal.intake.fields import (
     to_data,
     typed_values,
 )
+from portal.intake.handover import (
+    CITIZEN_RECEIPT_PATH,
+    browser_secret,
+    forget_handover,
+    sent_submission,
+    take_receipt,
+    to_receipt_page,
+)
 from portal.intake.pages import (
     DRAFT_GONE,
     FILES_GONE,
@@ -57,7 +58,6 @@ from portal.intake.pages import (
     TIP,
     FormKind,
     FormState,
-    ReceiptView,
     form_page,
     human_size,
     policy_of,
@@ -260,13 +260,13 @@ async def _confirmed(request: Request, kind: FormKind) -> Response:
 
 
 async def _draft_gone(request: Request, kind: FormKind, nonce: bytes) -> Response:
-    """No draft: it was sent already (same receipt), is being sent, or has expired."""
+    """No draft: it was sent already, is being sent, or has expired."""
     store = PendingStore(intake_config(request))
     deadline = time.monotonic() + SEND_WAIT_SECONDS
     while True:
-        view = await run_in_threadpool(_earlier_receipt, request, nonce)
-        if view is not None:
-            return receipt_page(request, view)
+        sent = await run_in_threadpool(_resume, request, nonce)
+        if sent is not None:
+            return sent
         if not store.being_sent(nonce) or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)  # a twin request is committing this very form
@@ -275,37 +275,41 @@ async def _draft_gone(request: Request, kind: FormKind, nonce: bytes) -> Respons
                                    state, 400)
 
 
-def _view(request: Request, submission: Submission, receipt: str, proof: str) -> ReceiptView:
-    return ReceiptView(kind=submission.kind.value, reference=submission.reference,
-                       receipt=receipt, proof=proof,
-                       received_on=local_day(submission.received_at,
-                                             intake_config(request).timezone),
-                       decision_due_on=submission.decision_due_on,
-                       channel=submission.channel.value)
-
-
-def _earlier_receipt(request: Request, nonce: bytes) -> ReceiptView | None:
-    """The receipt of the submission this form already made, if any."""
-    config = intake_config(request)
+def _resume(request: Request, nonce: bytes) -> Response | None:
+    """For a form already sent: the receipt again if this browser may still see it (its
+    first answer was lost), else "already sent" without the code. None if not sent."""
     with db_session(request) as session:
-        submission = session.exec(select(Submission).where(
-            Submission.idempotency_hash == idempotency_hash(config.keys, nonce))).first()
-    if submission is None:
-        return None
-    receipt = format_receipt(derive_receipt(config.keys, nonce))
-    return _view(request, submission, receipt, proof_for(config.keys, submission,
-                                                         config.timezone))
+        if sent_submission(session, request, nonce) is None:
+            return None
+        token = resume_handover(session, intake_config(request).keys, nonce,
+                                browser_secret(request), request.app.state.clock)
+    if token is None:
+        return already_sent(request, 409)
+    return to_receipt_page(request, token, CITIZEN_RECEIPT_PATH)
+
+
+def already_sent(request: Request, status: int = 200) -> Response:
+    """This form was sent and its receipt shown (or offered to another browser)."""
+    return render(request, "intake/already_sent.html", status_code=status, headers=NO_STORE)
+
+
+def receipt(request: Request) -> Response:
+    """The receipt, once: the handover cookie set by Send is consumed here."""
+    view = take_receipt(request)
+    response = receipt_page(request, view) if view else already_sent(request)
+    return forget_handover(request, response, CITIZEN_RECEIPT_PATH)
 
 
 def _send(request: Request, kind: FormKind, claim: Claim, token: str,
           nonce: bytes) -> Response:
     config = intake_config(request)
-    earlier = _earlier_receipt(request, nonce)
-    if earlier is not None and not all(
-            part_path(claim.folder, f).exists() for f in claim.draft.files):
-        # This very draft was committed (its files promoted) just before a crash.
-        claim.discard()
-        return receipt_page(request, earlier)
+    if not all(part_path(claim.folder, f).exists() for f in claim.draft.files):
+        # An attempt cut short by a crash promoted files: if it also committed, this very
+        # draft is the submission, and the browser gets its receipt as any retry would.
+        sent = _resume(request, nonce)
+        if sent is not None:
+            claim.discard()
+            return sent
     try:
         batch = ResumedBatch(config.upload_dir, claim, config.limits)
     except OSError:  # the draft lost its files: the form comes back, files to attach again
@@ -319,6 +323,12 @@ def _send(request: Request, kind: FormKind, claim: Claim, token: str,
             result: IntakeResult = submit(session, config.keys, token, data,  # type: ignore[operator]
                                           uploads=batch, clock=request.app.state.clock,
                                           policy=policy_of(session, config))
+            if result.created:
+                handover = start_handover(session, config.keys, nonce, browser_secret(request),
+                                          request.app.state.clock)
+            else:  # a twin request stored it first: answer as a retry would be answered
+                handover = resume_handover(session, config.keys, nonce,
+                                           browser_secret(request), request.app.state.clock)
             session.commit()  # files were promoted and fsynced just before
         except ValidationFailed as exc:
             session.rollback()
@@ -344,5 +354,6 @@ def _send(request: Request, kind: FormKind, claim: Claim, token: str,
             claim.release()
             raise
     claim.discard()
-    return receipt_page(request, _view(request, result.submission, result.receipt,
-                                       result.proof))
+    if handover is None:
+        return already_sent(request, 409)
+    return to_receipt_page(request, handover, CITIZEN_RECEIPT_PATH)

@@ -14,11 +14,11 @@ from starlette.responses import Response
 
 from moderation.errors import ValidationFailed
 from moderation.intake import messages as m
-from moderation.intake.deadlines import local_day
 from moderation.intake.errors import FormReused, FormTokenInvalid
 from moderation.intake.files import UploadBatch, new_envelope
+from moderation.intake.handover import resume_handover, start_handover
 from moderation.intake.models import Channel
-from moderation.intake.receipts import issue_form_nonce
+from moderation.intake.receipts import issue_form_nonce, open_form_nonce
 from moderation.intake.service import STAFF_CHANNELS, register_by_phone
 from moderation.intake.validation import (
     SuggestionInput,
@@ -27,8 +27,7 @@ from moderation.intake.validation import (
     validate_suggestion,
     validate_tip,
 )
-from moderation.roles import Role
-from portal.accounts.permissions import actor_of, require_roles, staff_user
+from portal.accounts.permissions import actor_of, staff_user
 from portal.intake.config import intake_config
 from portal.intake.fields import (
     FORM_TOKEN,
@@ -37,12 +36,18 @@ from portal.intake.fields import (
     tip_input,
     typed_values,
 )
+from portal.intake.handover import (
+    STAFF_RECEIPT_PATH,
+    browser_secret,
+    forget_handover,
+    take_receipt,
+    to_receipt_page,
+)
 from portal.intake.pages import (
     CHANNEL_LABELS,
     NO_STORE,
     STREAM_MESSAGES,
     FormState,
-    ReceiptView,
     form_context,
     policy_of,
     receipt_page,
@@ -68,7 +73,6 @@ def _token(request: Request) -> str:
     return issue_form_nonce(intake_config(request).keys, PURPOSE, request.app.state.clock)
 
 
-@require_roles(Role.moderator)
 def hotline_form(request: Request) -> Response:
     """The registration form."""
     return _page(request, _token(request), FormState())
@@ -81,7 +85,6 @@ def _new_batch(request: Request) -> UploadBatch:
     return UploadBatch(config.upload_dir, envelope, config.limits)
 
 
-@require_roles(Role.moderator)
 async def hotline_register(request: Request) -> Response:
     """Register the caller's submission and show the receipt to read back."""
     config = intake_config(request)
@@ -132,6 +135,7 @@ def _register(request: Request, batch: UploadBatch, typed: dict[str, str], token
                                        token, Channel(channel), data, uploads=batch,
                                        clock=request.app.state.clock,
                                        policy=policy_of(session, config))
+            handover = _handover(request, session, token, created=result.created)
             session.commit()
         except ValidationFailed as exc:
             session.rollback()
@@ -152,11 +156,25 @@ def _register(request: Request, batch: UploadBatch, typed: dict[str, str], token
             session.rollback()
             batch.abort()
             raise
-    submission = result.submission
-    view = ReceiptView(kind=submission.kind.value, reference=submission.reference,
-                       receipt=result.receipt, proof=result.proof,
-                       received_on=local_day(submission.received_at, config.timezone),
-                       decision_due_on=submission.decision_due_on,
-                       channel=submission.channel.value)
-    return receipt_page(request, view, "intake/staff_receipt.html",
-                        {"channel_label": CHANNEL_LABELS[submission.channel]})
+    if handover is None:
+        return refused(request, 409, m.ALREADY_REGISTERED)
+    return to_receipt_page(request, handover, STAFF_RECEIPT_PATH)
+
+
+def _handover(request: Request, session: Session, token: str, *, created: bool) -> str | None:
+    """This moderator's browser may be shown the receipt once (again, after a lost answer)."""
+    config = intake_config(request)
+    nonce = open_form_nonce(config.keys, token, PURPOSE, request.app.state.clock)
+    start = start_handover if created else resume_handover
+    return start(session, config.keys, nonce, browser_secret(request), request.app.state.clock)
+
+
+def hotline_receipt(request: Request) -> Response:
+    """The receipt to read back to the caller, shown once."""
+    view = take_receipt(request)
+    if view is None:
+        response = render(request, "intake/staff_already_registered.html", headers=NO_STORE)
+    else:
+        response = receipt_page(request, view, "intake/staff_receipt.html",
+                                {"channel_label": CHANNEL_LABELS[Channel(view.channel)]})
+    return forget_handover(request, response, STAFF_RECEIPT_PATH)

@@ -12,20 +12,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.ledger.queries import LedgerFilters, list_items
-from moderation.roles import Role
 from moderation.stats.report import leader_statistics
-from portal.accounts.permissions import require_roles
 from portal.leaders.queries import cases_by_unit
 from portal.ledger.labels import ledger_label
+from portal.roles import LEADERS
 from portal.routing import route
 from portal.stats_pages.view import statistics_context
 from portal.templating import render
 from portal.web import db_session, now
 
-LEADERS = (Role.leader,)
 
-
-@require_roles(*LEADERS)
 def leaders_dashboard(request: Request) -> Response:
     """Ledger and case figures by unit and status, overdue items and on-time rates."""
     settings = request.app.state.settings
@@ -41,4 +37,4 @@ def leaders_dashboard(request: Request) -> Response:
     return render(request, "leaders/dashboard.html", context)
 
 
-routes = [route("/staff/leaders", leaders_dashboard, name="leaders_dashboard")]
+routes = [route("/staff/leaders", leaders_dashboard, roles=LEADERS, name="leaders_dashboard")]

@@ -18,12 +18,13 @@ from moderation.ledger.models import LedgerItem
 from moderation.roles import Actor, Role
 from moderation.workflow.transitions import can_see
 from portal.accounts.permissions import actor_of, staff_user
+from portal.roles import LEDGER_EDIT, LEDGER_EXPORT, LEDGER_READ, MODERATOR
 
-READ = (Role.moderator, Role.handler, Role.leader)
-EDIT = (Role.moderator, Role.handler)
-REVIEW = (Role.moderator,)
-EXPORT = (Role.moderator, Role.leader)
-IMPORT = (Role.moderator,)
+READ = LEDGER_READ
+EDIT = LEDGER_EDIT
+REVIEW = MODERATOR
+EXPORT = LEDGER_EXPORT
+IMPORT = MODERATOR
 REFERENCE_MAX = 16
 
 

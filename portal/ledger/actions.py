@@ -33,8 +33,7 @@ from moderation.ledger.models import (
 from moderation.ledger.review import record_lookback, schedule_lookback, verify
 from moderation.ledger.timeline import add_entry, add_mechanism, attach_evidence
 from moderation.roles import Actor
-from portal.accounts.permissions import require_roles
-from portal.ledger.access import EDIT, REVIEW, find_case, ledger_actor, load_item
+from portal.ledger.access import find_case, ledger_actor, load_item
 from portal.ledger.forms import (
     FormState,
     form_text,
@@ -126,7 +125,6 @@ def _status(request: Request, fields: dict[str, str]) -> Response:
     return _act(request, _item_id(request), "status", fields, write, "status")
 
 
-@require_roles(*EDIT)
 async def post_status(request: Request) -> Response:
     """Move an item to planned, in progress or rectified (its default progress follows)."""
     return await run_in_threadpool(_status, request, await _fields(request))
@@ -145,7 +143,6 @@ def _progress(request: Request, fields: dict[str, str]) -> Response:
     return _act(request, _item_id(request), "progress", fields, write, "progress")
 
 
-@require_roles(*EDIT)
 async def post_progress(request: Request) -> Response:
     """Set a leaf item's progress by hand."""
     return await run_in_threadpool(_progress, request, await _fields(request))
@@ -174,7 +171,6 @@ def _entry(request: Request, fields: dict[str, str], upload: Upload | None) -> R
                 {"body": "body_zh_CN"})
 
 
-@require_roles(*EDIT)
 async def post_entry(request: Request) -> Response:
     """Add a dated progress note, with an optional evidence file (staff only)."""
     form = await request.form()
@@ -200,7 +196,6 @@ def _mechanism(request: Request, fields: dict[str, str]) -> Response:
                 {"title": "mechanism_zh_CN"})
 
 
-@require_roles(*EDIT)
 async def post_mechanism(request: Request) -> Response:
     """Record a rule or institution the rectification established (建章立制)."""
     return await run_in_threadpool(_mechanism, request, await _fields(request))
@@ -224,7 +219,6 @@ def _verify(request: Request, fields: dict[str, str]) -> Response:
                 {"note": "verify_note_zh_CN"})
 
 
-@require_roles(*REVIEW)
 async def post_verify(request: Request) -> Response:
     """Record the check of a rectified item (passed: verified; failed: back to work)."""
     return await run_in_threadpool(_verify, request, await _fields(request))
@@ -242,7 +236,6 @@ def _schedule(request: Request, fields: dict[str, str]) -> Response:
     return _act(request, _item_id(request), "schedule", fields, write, "scheduled")
 
 
-@require_roles(*REVIEW)
 async def post_schedule(request: Request) -> Response:
     """Plan a look-back review (回头看) of a rectified or verified item."""
     return await run_in_threadpool(_schedule, request, await _fields(request))
@@ -271,7 +264,6 @@ def _lookback(request: Request, fields: dict[str, str]) -> Response:
                 {"note": "lookback_note_zh_CN"})
 
 
-@require_roles(*REVIEW)
 async def post_lookback(request: Request) -> Response:
     """Record a look-back's result; a relapse reopens the item with a public reason."""
     return await run_in_threadpool(_lookback, request, await _fields(request))
@@ -302,13 +294,11 @@ def _link(request: Request, fields: dict[str, str], unlink: bool) -> Response:
                 "unlinked" if unlink else "linked", {"submission_id": "reference"})
 
 
-@require_roles(*EDIT)
 async def post_link(request: Request) -> Response:
     """Say that a case (by its reference) fed this item."""
     return await run_in_threadpool(_link, request, await _fields(request), False)
 
 
-@require_roles(*EDIT)
 async def post_unlink(request: Request) -> Response:
     """Remove a case link made by mistake."""
     return await run_in_threadpool(_link, request, await _fields(request), True)

@@ -18,12 +18,9 @@ from moderation.ledger.models import LedgerEntry, LedgerEvidence, LedgerStatus
 from moderation.ledger.queries import LedgerFilters, categories, list_items
 from moderation.roles import Actor, Role
 from moderation.units import unit_tree
-from portal.accounts.permissions import require_roles
 from portal.ledger.access import (
-    EDIT,
     EXPORT,
     IMPORT,
-    READ,
     find_case,
     ledger_actor,
     load_item,
@@ -49,7 +46,6 @@ from portal.web import clock, db_session, now, redirect
 BASE = "/staff/ledger"
 
 
-@require_roles(*READ)
 def staff_list(request: Request) -> Response:
     """Every item the actor may see (internal ones too), filtered like the public list."""
     actor = ledger_actor(request)
@@ -71,7 +67,6 @@ def staff_list(request: Request) -> Response:
     })
 
 
-@require_roles(*READ)
 def staff_item(request: Request) -> Response:
     """One item with its timeline, evidence, reviews, linked cases and action forms."""
     actor = ledger_actor(request)
@@ -90,7 +85,6 @@ def _case_values(db: Session, actor: Actor, reference: str) -> tuple[Submission,
                   "status": LedgerStatus.planned.value}
 
 
-@require_roles(*EDIT)
 def item_new(request: Request) -> Response:
     """The form of a new item; with `?case=REFERENCE`, of an item made from that case."""
     actor = ledger_actor(request)
@@ -163,13 +157,11 @@ def _save_new(request: Request, fields: dict[str, str], reference: str | None) -
     return redirect(f"{BASE}/{item.id}?done=created")
 
 
-@require_roles(*EDIT)
 async def item_create(request: Request) -> Response:
     fields = form_text(await request.form())
     return await run_in_threadpool(_save_new, request, fields, None)
 
 
-@require_roles(*EDIT)
 async def item_from_case(request: Request) -> Response:
     """Put the problem a concluded, confirmed case found on the ledger, linked to it."""
     fields = form_text(await request.form())
@@ -177,7 +169,6 @@ async def item_from_case(request: Request) -> Response:
                                    request.path_params["reference"])
 
 
-@require_roles(*EDIT)
 def item_edit(request: Request) -> Response:
     """The form of an existing item."""
     actor = ledger_actor(request)
@@ -218,7 +209,6 @@ def _save_edit(request: Request, fields: dict[str, str]) -> Response:
     return redirect(f"{BASE}/{item_id}?done=saved")
 
 
-@require_roles(*EDIT)
 async def item_update(request: Request) -> Response:
     fields = form_text(await request.form())
     return await run_in_threadpool(_save_edit, request, fields)
@@ -226,7 +216,6 @@ async def item_update(request: Request) -> Response:
 
 # ---------------------------------------------------------------- evidence
 
-@require_roles(*READ)
 def evidence_download(request: Request) -> Response:
     """A staff evidence file, as an attachment (never shown inline)."""
     actor = ledger_actor(request)

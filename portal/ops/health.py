@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from moderation.intake.models import Submission
 from moderation.keycheck import MASTER, KeyCheck, opens_canary
 from portal.migrate import alembic_config
-from portal.routing import route
+from portal.routing import PUBLIC, route
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -173,6 +173,7 @@ def metrics(request: Request) -> Response:
 
 
 def routes() -> Iterator:
-    yield route("/healthz", healthz, name="healthz")
-    yield route("/readyz", readyz, name="readyz")
-    yield route("/metrics", metrics, name="metrics")
+    yield route("/healthz", healthz, roles=PUBLIC, name="healthz")
+    yield route("/readyz", readyz, roles=PUBLIC, name="readyz")
+    # No staff role: a monitoring system has none. Limited by address (METRICS_ALLOW).
+    yield route("/metrics", metrics, roles=PUBLIC, name="metrics")

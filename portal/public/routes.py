@@ -7,17 +7,19 @@ from portal.public.feeds import atom_feed, robots, sitemap
 from portal.public.language import set_language
 from portal.public.media import cover
 from portal.public.pages import home, how_to_report, pledges
+from portal.roles import PUBLIC
 from portal.routing import route
 
 routes = [
-    route("/", home, name="home"),
-    route("/pledges", pledges, name="pledges"),
-    route("/how-to-report", how_to_report, name="how_to_report"),
-    route("/announcements", announcement_list, name="announcements"),
-    route("/announcements/{announcement_id:int}", announcement_detail, name="announcement"),
-    route("/feed.atom", atom_feed, name="feed"),
-    route("/sitemap.xml", sitemap, name="sitemap"),
-    route("/robots.txt", robots, name="robots"),
-    route("/lang/{locale}", set_language, name="set_language"),
-    route("/media/covers/{name}", cover, name="cover"),
+    route("/", home, roles=PUBLIC, name="home"),
+    route("/pledges", pledges, roles=PUBLIC, name="pledges"),
+    route("/how-to-report", how_to_report, roles=PUBLIC, name="how_to_report"),
+    route("/announcements", announcement_list, roles=PUBLIC, name="announcements"),
+    route("/announcements/{announcement_id:int}", announcement_detail, roles=PUBLIC,
+          name="announcement"),
+    route("/feed.atom", atom_feed, roles=PUBLIC, name="feed"),
+    route("/sitemap.xml", sitemap, roles=PUBLIC, name="sitemap"),
+    route("/robots.txt", robots, roles=PUBLIC, name="robots"),
+    route("/lang/{locale}", set_language, roles=PUBLIC, name="set_language"),
+    route("/media/covers/{name}", cover, roles=PUBLIC, name="cover"),
 ]

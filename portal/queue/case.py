@@ -37,7 +37,6 @@ from moderation.workflow.duplicates import duplicates_of
 from moderation.workflow.handling import OUTCOMES
 from moderation.workflow.identity import may_view_contact
 from moderation.workflow.transitions import Action, allowed_actions
-from portal.accounts.permissions import require_roles
 from portal.locale_context import lazy_gettext as N_
 from portal.queue import forms as f
 from portal.queue.common import (
@@ -54,7 +53,6 @@ from portal.templating import render
 from portal.track.staff_files import download_name
 from portal.web import db_session
 
-CASE_ROLES = (Role.moderator, Role.handler, Role.leader)
 SEEN_MAX = 4000
 
 DONE = {
@@ -214,7 +212,6 @@ def render_case(request: Request, context: dict[str, Any], status_code: int = 20
                   headers={"Cache-Control": "no-store"})
 
 
-@require_roles(*CASE_ROLES)
 def case_page(request: Request) -> Response:
     """GET /staff/cases/{reference}: the case as this user may see it."""
     actor = queue_actor(request)

@@ -1,7 +1,7 @@
 """The staff header counters (new, mine, overdue) and the template helpers of the queue.
 
 Counted only on staff pages for moderators and handlers: `request.state.user` is set by
-`require_roles`, so public pages never reach the database through this helper.
+the role guard of `route()`, so public pages never reach the database through this helper.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from moderation.stats.opendata import statistics_csv
 from moderation.stats.report import public_statistics
+from portal.roles import PUBLIC
 from portal.routing import route
 from portal.stats_pages.view import statistics_context
 from portal.templating import render
@@ -35,6 +36,6 @@ def statistics_open_data(request: Request) -> Response:
 
 
 routes = [
-    route("/statistics", statistics, name="statistics"),
-    route("/statistics.csv", statistics_open_data, name="statistics_csv"),
+    route("/statistics", statistics, roles=PUBLIC, name="statistics"),
+    route("/statistics.csv", statistics_open_data, roles=PUBLIC, name="statistics_csv"),
 ]

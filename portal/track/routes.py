@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.roles import CASE_WRITERS, PUBLIC
 from portal.routing import route
 from portal.track.case import case_page, post_answer, post_message, post_rating, post_review
 from portal.track.entry import sign_out, track_form, track_open
@@ -13,18 +14,20 @@ from portal.track.uploads import FIELD_BYTES, MAX_FIELDS
 STREAM_MAX_BODY = 10 * 1024**3
 
 routes = [
-    route("/track", track_form, name="track"),
-    route("/track", track_open, methods=["POST"], name="track_open"),
-    route("/track/case", case_page, name="track_case"),
-    route("/track/case/message", post_message, methods=["POST"], name="track_message",
+    route("/track", track_form, roles=PUBLIC, name="track"),
+    route("/track", track_open, roles=PUBLIC, methods=["POST"], name="track_open"),
+    route("/track/case", case_page, roles=PUBLIC, name="track_case"),
+    route("/track/case/message", post_message, roles=PUBLIC, methods=["POST"], name="track_message",
           stream=True, max_body=STREAM_MAX_BODY),
-    route("/track/case/questions/{question_id:int}/answer", post_answer, methods=["POST"],
+    route("/track/case/questions/{question_id:int}/answer", post_answer, roles=PUBLIC,
+          methods=["POST"],
           name="track_answer", stream=True, max_body=STREAM_MAX_BODY),
-    route("/track/case/rating", post_rating, methods=["POST"], name="track_rating",
+    route("/track/case/rating", post_rating, roles=PUBLIC, methods=["POST"], name="track_rating",
           max_fields=MAX_FIELDS, max_part_size=FIELD_BYTES),
-    route("/track/case/review", post_review, methods=["POST"], name="track_review",
+    route("/track/case/review", post_review, roles=PUBLIC, methods=["POST"], name="track_review",
           max_fields=MAX_FIELDS, max_part_size=FIELD_BYTES),
-    route("/track/sign-out", sign_out, methods=["POST"], name="track_sign_out"),
+    route("/track/sign-out", sign_out, roles=PUBLIC, methods=["POST"], name="track_sign_out"),
     route("/staff/submissions/{reference:str}/files/{file_id:int}", download_file,
+          roles=CASE_WRITERS,
           name="staff_file_download"),
 ]

@@ -1,0 +1,80 @@
+"""Showing a receipt once: Send answers with a redirect, the receipt page takes the handover.
+
+The sent form's handover (see moderation.intake.handover) is bound to the sending
+browser's CSRF cookie; its token travels in a short-lived cookie scoped to the receipt
+page, never in a URL. The receipt page consumes it, so a reload, the Back button and a
+resend show "already sent" without the code.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from moderation.intake.deadlines import local_day
+from moderation.intake.handover import HANDOVER_MINUTES, take_handover
+from moderation.intake.models import Submission
+from moderation.intake.receipts import derive_receipt, format_receipt, idempotency_hash
+from moderation.intake.service import proof_for
+from portal.csrf import CSRF_COOKIE
+from portal.intake.config import intake_config
+from portal.intake.pages import NO_STORE, ReceiptView
+from portal.middleware.locale import read_cookie
+from portal.web import db_session, redirect
+
+HANDOVER_COOKIE = "receipt_handover"
+CITIZEN_RECEIPT_PATH = "/submit/receipt"
+STAFF_RECEIPT_PATH = "/staff/intake/receipt"
+
+
+def browser_secret(request: Request) -> str:
+    """The sending browser's own secret: its CSRF cookie (present on every checked POST)."""
+    return read_cookie(request.headers, CSRF_COOKIE) or ""
+
+
+def receipt_view(request: Request, submission: Submission, receipt: str) -> ReceiptView:
+    """What the receipt page shows for a stored submission and its formatted receipt."""
+    config = intake_config(request)
+    return ReceiptView(kind=submission.kind.value, reference=submission.reference,
+                       receipt=receipt, proof=proof_for(config.keys, submission,
+                                                        config.timezone),
+                       received_on=local_day(submission.received_at, config.timezone),
+                       decision_due_on=submission.decision_due_on,
+                       channel=submission.channel.value)
+
+
+def to_receipt_page(request: Request, token: str, path: str) -> Response:
+    """303 to the receipt page, carrying the handover token in a cookie for that page only."""
+    response = redirect(path)
+    response.headers.update(NO_STORE)
+    response.set_cookie(HANDOVER_COOKIE, token, max_age=HANDOVER_MINUTES * 60, path=path,
+                        httponly=True, samesite="strict",
+                        secure=request.app.state.settings.production)
+    return response
+
+
+def forget_handover(request: Request, response: Response, path: str) -> Response:
+    """Clear the handover cookie on the receipt page's answer."""
+    response.delete_cookie(HANDOVER_COOKIE, path=path, httponly=True, samesite="strict",
+                           secure=request.app.state.settings.production)
+    return response
+
+
+def sent_submission(session: Session, request: Request, nonce: bytes) -> Submission | None:
+    """The submission a form nonce already made, if any."""
+    idem = idempotency_hash(intake_config(request).keys, nonce)
+    return session.exec(select(Submission).where(Submission.idempotency_hash == idem)).first()
+
+
+def take_receipt(request: Request) -> ReceiptView | None:
+    """The receipt this browser was sent to see, consumed; None when there is none."""
+    token = read_cookie(request.headers, HANDOVER_COOKIE) or ""
+    config = intake_config(request)
+    with db_session(request) as session:
+        nonce = take_handover(session, token, request.app.state.clock)
+        submission = sent_submission(session, request, nonce) if nonce else None
+        session.commit()
+    if nonce is None or submission is None:
+        return None
+    return receipt_view(request, submission, format_receipt(derive_receipt(config.keys, nonce)))
