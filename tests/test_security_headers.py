@@ -64,6 +64,9 @@ def production_settings(tmp_path: Path, engine: Engine) -> Settings:
     return Settings.from_env({
         "MINSHENG_MODE": "production",
         "SECRET_KEY": "a-long-production-secret-" + "q" * 24,
+        # The dev app of these tests shares the database: the key canary accepts only
+        # the master key that app derives from its SECRET_KEY.
+        "ENCRYPTION_KEY": "test-secret-key-" + "x" * 40,
         "DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "DATA_DIR": str(tmp_path / "prod-data"),
         "BASE_URL": HTTPS_BASE,
