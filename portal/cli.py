@@ -61,11 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         strip_tracebacks()
     app = create_app(settings)
-    # access_log=False: the server must not record client addresses or user agents.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                proxy_headers=bool(settings.trusted_proxies),
-                forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
-                server_header=False, date_header=False, log_level="info")
+    from portal.ops.serving import uvicorn_options
+
+    uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 
 

@@ -28,7 +28,8 @@ elif crash_at == "after_commit":
 
     pending.Claim.discard = _die  # type: ignore[method-assign, assignment]
 
-from portal.asgi import app  # noqa: E402 - after the crash point is set
+from portal.asgi import app, settings  # noqa: E402 - after the crash point is set
+from portal.ops.serving import uvicorn_options  # noqa: E402
 
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-            access_log=False)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]),
+            **{**uvicorn_options(settings), "log_level": "warning"})
