@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -24,6 +25,7 @@ from portal.middleware.server_error import ServerErrorPageMiddleware
 from portal.ops.health import Metrics, MetricsMiddleware
 from portal.ops.health import routes as health_routes
 from portal.ops.keys import verify_keys_at_start
+from portal.ops.retention import daily_job
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
 from portal.static_files import HashedStatic
@@ -63,9 +65,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         verify_keys_at_start(settings, app.state.intake.keys, active, clock)
         # Uploads cut short by a crash or a kill leave temporary files: remove them now.
         clean_intake_storage(app.state.intake, active)
+        retention = asyncio.create_task(daily_job(active, settings.upload_dir, clock))
         try:
             yield {"engine": active}
         finally:
+            retention.cancel()
             if own_engine:
                 active.dispose()
 

@@ -24,6 +24,7 @@ from moderation.ledger.models import (
     LedgerVerification,
 )
 from moderation.queue.models import SubmissionSearch
+from moderation.retention import RetentionPolicy
 from moderation.units import Unit
 from moderation.workflow.models import WorkflowPolicy
 from portal.accounts.models import LoginThrottle, RolePolicy, StaffUser, WebSession
@@ -63,6 +64,7 @@ __all__ = [
     "PledgeUpdate",
     "RateCounter",
     "ReceiptHandover",
+    "RetentionPolicy",
     "ReviewRequest",
     "RolePolicy",
     "StaffUser",

@@ -94,6 +94,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention_apply(args: argparse.Namespace) -> int:
+    from portal.cli import _engine, _settings
+    from portal.ops.retention import apply_now
+
+    settings = _settings()
+    with _engine(settings) as engine:
+        counts = apply_now(engine, settings.upload_dir, system_clock, OPS_ACTOR,
+                           dry_run=args.dry_run)
+    assert counts is not None
+    verb = "would erase" if args.dry_run else "erased"
+    print(f"retention {verb}: {counts['spam']} rejected as spam, {counts['rejected']} "
+          f"rejected otherwise, {counts['concluded']} concluded; contact details of "
+          f"{counts['contact']} more")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the operations commands on the `portal` parser."""
     keys = sub.add_parser("keys", help="check or rotate the encryption keys").add_subparsers(
@@ -108,3 +124,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     restore = sub.add_parser("restore", help="restore a backup into an empty database")
     restore.add_argument("src", help="a folder made by `portal backup`")
     restore.set_defaults(func=cmd_restore)
+    retention = sub.add_parser("retention", help="erase what the retention policy says") \
+        .add_subparsers(dest="retention_command", required=True)
+    apply = retention.add_parser("apply", help="erase expired cases (one audit row each)")
+    apply.add_argument("--dry-run", action="store_true", help="only count what would go")
+    apply.set_defaults(func=cmd_retention_apply)
