@@ -75,7 +75,9 @@ def test_expired_cases_are_erased_statistics_and_audit_chain_kept(
     assert apply_now(engine, uploads, clock) == dry
     db.expire_all()
     erased = db.get(Submission, spam.id)
-    assert erased.content == "" and erased.wrapped_key is None and erased.erased_at
+    assert erased.content == ""
+    assert erased.wrapped_key is None
+    assert erased.erased_at
     with pytest.raises(DecryptionFailed):
         data_key_of(KEYS, erased)
     assert db.get(SubmissionSearch, spam.id) is None
@@ -92,8 +94,11 @@ def test_expired_cases_are_erased_statistics_and_audit_chain_kept(
     db.expire_all()
     for case in (old_case, recent):
         gone = db.get(Submission, case.id)
-        assert gone.content == "" and gone.finding == "" and gone.wrapped_key is None
-        assert gone.state == SubmissionState.concluded and gone.outcome  # still counted
+        assert gone.content == ""
+        assert gone.finding == ""
+        assert gone.wrapped_key is None
+        assert gone.state == SubmissionState.concluded
+        assert gone.outcome
         assert all(m.body == "" for m in db.exec(select(CaseMessage).where(
             CaseMessage.submission_id == case.id)))
     assert db.get(Submission, with_file.id).content  # never decided: kept
