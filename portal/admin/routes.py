@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.admin import policy, units, users
+from portal.admin import policy, retention, units, users
 from portal.roles import ADMIN
 from portal.routing import route
 
@@ -28,4 +28,8 @@ routes = [
     route("/staff/admin/policy", policy.policy_form, roles=ADMIN, name="admin_policy"),
     route("/staff/admin/policy", policy.policy_save, roles=ADMIN, methods=["POST"],
           name="admin_policy_save"),
+    route("/staff/admin/retention", retention.retention_form, roles=ADMIN,
+          name="admin_retention"),
+    route("/staff/admin/retention", retention.retention_save, roles=ADMIN, methods=["POST"],
+          name="admin_retention_save"),
 ]

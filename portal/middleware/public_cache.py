@@ -27,7 +27,7 @@ from portal.middleware.outage import database_unavailable
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
 CACHEABLE = re.compile(
-    r"^/(|pledges|how-to-report|announcements(/\d+)?|ledger(/\d+)?|statistics(\.csv)?"
+    r"^/(|pledges|how-to-report|privacy|announcements(/\d+)?|ledger(/\d+)?|statistics(\.csv)?"
     r"|feed\.atom|sitemap\.xml|robots\.txt)$"
 )
 MAX_BODY = 512 * 1024
