@@ -40,7 +40,7 @@ def test_metrics_count_routes_and_queue_for_allowed_addresses_only(
         settings: Settings, engine: Engine, clock: FixedClock) -> None:
     with _client(settings, engine, clock, "127.0.0.1") as client:
         receipt = receipt_of(send(client, tip_confirmation(client)))
-        client.get("/announcements/999999")  # a 404 under a route template
+        client.get("/announcements/987654?from=MarkerQuery")  # a 404 under a route template
         scraped = client.get("/metrics")
         assert scraped.status_code == 200
         assert scraped.headers["content-type"].startswith("text/plain; version=0.0.4")
@@ -52,7 +52,8 @@ def test_metrics_count_routes_and_queue_for_allowed_addresses_only(
         assert 'minsheng_http_request_seconds_bucket{le="0.005",method="GET",route="/submit/tip"}' \
             in body
         assert 'minsheng_submissions{state="new"} 1.0' in body
-        for personal in (receipt, receipt.replace("-", ""), CONTENT[:8], "999999", "testserver"):
+        for personal in (receipt, receipt.replace("-", ""), CONTENT[:8], "/announcements/987654",
+                         "MarkerQuery", "testserver"):
             assert personal not in body
     for outsider in ("10.1.2.3", "testclient"):
         with _client(settings, engine, clock, outsider) as client:
