@@ -17,10 +17,10 @@ import httpx2 as httpx
 import pytest
 
 from tests.conftest import form_fields
-from tests.live_process import ROOT, ServerProcess
+from tests.live_process import ROOT
 from tests.pg_cluster import free_port
 from tests.test_intake_web import CONTENT, TEXT_MARKER, fields_of
-from tests.test_slow_clients import closed_within
+from tests.test_slow_clients import closed_within, server  # noqa: F401 - fixture
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -38,49 +38,39 @@ def readme_site(app_port: int, port: int, logs: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+def proxied(server, tmp_path_factory: pytest.TempPathFactory  # type: ignore[no-untyped-def]  # noqa: F811
+            ) -> Iterator[tuple[str, Path, Path]]:
     if not os.path.exists(NGINX):
         pytest.skip("Debian's nginx is not installed")
-    from portal.db import make_engine
-    from portal.migrate import upgrade
-
     tmp = tmp_path_factory.mktemp("nginx")
-    url = f"sqlite:///{tmp / 'portal.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     port = free_port()
-    env = {"SECRET_KEY": "nginx-test-secret-" + "n" * 40, "MINSHENG_MODE": "test",
-           "DATA_DIR": str(tmp / "data"), "DATABASE_URL": url,
-           "BASE_URL": f"http://127.0.0.1:{port}", "TRUSTED_PROXIES": "127.0.0.1"}
-    with ServerProcess(env, log=tmp / "portal.log") as portal:
-        logs = tmp / "logs"
-        logs.mkdir()
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        (tmp / "nginx.conf").write_text(
-            f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {logs}/error.log;\n"
-            "events { worker_connections 64; }\n"
-            f"http {{\n  access_log {logs}/everything.log;\n"
-            f"  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;\n"
-            f"  fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi;\n"
-            f"  scgi_temp_path {tmp}/scgi;\n"
-            f"{readme_site(portal.port, port, logs)}\n}}\n")
-        nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
-                                  "-g", "daemon off;"], stderr=subprocess.PIPE)
-        try:
-            with httpx.Client(timeout=5) as probe:
-                for _ in range(100):
-                    try:
-                        probe.get(f"http://127.0.0.1:{port}/healthz")
-                        break
-                    except httpx.TransportError:
-                        assert nginx.poll() is None, nginx.stderr.read()  # type: ignore[union-attr]
-                        time.sleep(0.1)  # polling for nginx to listen, not timing a test
-            yield f"http://127.0.0.1:{port}", tmp / "portal.sqlite3", logs
-        finally:
-            nginx.terminate()
-            nginx.wait(10)
-            nginx.stderr.close()  # type: ignore[union-attr]
+    logs = tmp / "logs"
+    logs.mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (tmp / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {logs}/error.log;\n"
+        "events { worker_connections 64; }\n"
+        f"http {{\n  access_log {logs}/everything.log;\n"
+        f"  client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;\n"
+        f"  fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi;\n"
+        f"  scgi_temp_path {tmp}/scgi;\n"
+        f"{readme_site(server.port, port, logs)}\n}}\n")
+    nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
+                              "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        with httpx.Client(timeout=5) as probe:
+            for _ in range(100):
+                try:
+                    probe.get(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except httpx.TransportError:
+                    assert nginx.poll() is None, nginx.stderr.read()  # type: ignore[union-attr]
+                    time.sleep(0.1)  # polling for nginx to listen, not timing a test
+        yield f"http://127.0.0.1:{port}", server.database, logs
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        nginx.stderr.close()  # type: ignore[union-attr]
 
 
 def test_submission_with_a_file_passes_and_citizens_leave_no_access_log(

@@ -36,8 +36,9 @@ def closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"") -> 
     pytest.fail("the server kept the connection open")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One portal process for the slow-client and nginx tests (short client timeouts)."""
     from portal.db import make_engine
     from portal.migrate import upgrade
 
@@ -47,8 +48,10 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     upgrade(engine)
     engine.dispose()
     env = {"SECRET_KEY": "slow-client-secret-" + "s" * 40, "MINSHENG_MODE": "test",
-           "DATA_DIR": str(tmp / "data"), "DATABASE_URL": url, **LIMITS}
+           "DATA_DIR": str(tmp / "data"), "DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1",
+           **LIMITS}
     with ServerProcess(env, log=Path(tmp) / "server.log") as running:
+        running.database = tmp / "slow.sqlite3"  # type: ignore[attr-defined]
         yield running
 
 
