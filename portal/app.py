@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -63,13 +64,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         app.state.engine = active
         # Wrong keys stop the start here, naming the setting, before any page is served.
         verify_keys_at_start(settings, app.state.intake.keys, active, clock)
-        # Uploads cut short by a crash or a kill leave temporary files: remove them now.
+        # Leftovers of uploads cut short by a crash (older than the grace period) go now.
         clean_intake_storage(app.state.intake, active)
         retention = asyncio.create_task(daily_job(active, settings.upload_dir, clock))
         try:
             yield {"engine": active}
         finally:
             retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             if own_engine:
                 active.dispose()
 
