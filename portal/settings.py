@@ -50,6 +50,11 @@ class Settings:
     public_cache_seconds: int = 5
     # Start-up clean-up leaves uploads younger than this alone (another worker's, in flight).
     cleanup_grace_minutes: int = 60
+    # Slow and idle clients (portal.ops.serving reads the same variables per connection).
+    client_header_timeout: int = 10
+    client_body_timeout: int = 20
+    client_body_min_rate: int = 1024
+    keepalive_timeout: int = 5
     # Addresses or networks allowed to read /metrics (everyone else gets a 404).
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     smtp_host: str = ""
@@ -116,6 +121,10 @@ class Settings:
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),
+            client_header_timeout=_int(values, "CLIENT_HEADER_TIMEOUT", 10),
+            client_body_timeout=_int(values, "CLIENT_BODY_TIMEOUT", 20),
+            client_body_min_rate=_int(values, "CLIENT_BODY_MIN_RATE", 1024),
+            keepalive_timeout=_int(values, "KEEPALIVE_TIMEOUT", 5),
             metrics_allow=_networks(values.get("METRICS_ALLOW", "127.0.0.1,::1")),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),

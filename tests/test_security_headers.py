@@ -193,7 +193,10 @@ def test_500_page_is_styled_and_translated(client: TestClient, accept: str, loca
 @pytest.mark.parametrize("path", GET_PATHS)
 def test_every_get_route_has_the_headers(client: TestClient, path: str) -> None:
     response = client.get(path)
-    assert response.status_code < 500, f"{path}: {response.status_code}"
+    if path == "/readyz":  # 503 is its answer while UPLOAD_DIR (not made here) is missing
+        assert response.status_code in (200, 503)
+    else:
+        assert response.status_code < 500, f"{path}: {response.status_code}"
     assert_security_headers(response)
     if path.startswith("/staff"):
         assert response.headers.get("cache-control") == "no-store", path

@@ -9,8 +9,9 @@ a one-byte-per-second upload stay open for ever. `GuardedH11Protocol` adds:
 - a body rate: after CLIENT_BODY_TIMEOUT seconds of grace, a body must keep arriving at
   CLIENT_BODY_MIN_RATE bytes per second on average, or the connection is closed.
 
-Use it with `portal serve`, or `uvicorn --http portal.ops.serving:GuardedH11Protocol`
-(it reads the same settings from the environment).
+Use it with `portal serve`, or `uvicorn --http portal.ops.serving:GuardedH11Protocol`.
+uvicorn builds the protocol without the app's Settings, so it reads the same variables
+from the environment; `Settings.from_env` validates them at start-up.
 """
 
 from __future__ import annotations
@@ -95,5 +96,5 @@ def uvicorn_options(settings: Any) -> dict[str, Any]:
         "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
         "server_header": False, "date_header": False, "log_level": "info",
         "http": GuardedH11Protocol,
-        "timeout_keep_alive": limit("KEEPALIVE_TIMEOUT"),
+        "timeout_keep_alive": settings.keepalive_timeout,
     }
