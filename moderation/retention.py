@@ -20,7 +20,9 @@ from moderation.audit import record
 from moderation.clock import Clock
 from moderation.intake.models import (
     CaseMessage,
+    CaseRating,
     RejectReason,
+    ReviewRequest,
     Submission,
     SubmissionFile,
     SubmissionState,
@@ -68,7 +70,8 @@ class RetentionPlan:
 def plan(session: Session, policy: RetentionPolicy, now: datetime) -> RetentionPlan:
     """The cases due for erasure at `now` (not yet erased)."""
     result = RetentionPlan()
-    live = col(Submission.erased_at).is_(None) | (Submission.content != "")
+    live = (col(Submission.wrapped_key).is_not(None) | col(Submission.text_sealed).is_not(None)
+            | col(Submission.contact_sealed).is_not(None))
     rejected = select(Submission).where(Submission.state == SubmissionState.rejected,
                                         live, col(Submission.decided_at).is_not(None))
     for sub in session.exec(rejected):
@@ -103,13 +106,16 @@ def apply(session: Session, policy: RetentionPolicy, upload_dir: Path, actor: Ac
             for row in files:
                 session.delete(row)
             session.exec(update(CaseMessage).where(  # type: ignore[call-overload]
-                col(CaseMessage.submission_id) == sub.id).values(body=""))
+                col(CaseMessage.submission_id) == sub.id).values(body="", body_sealed=None))
+            session.exec(update(CaseRating).where(  # type: ignore[call-overload]
+                col(CaseRating.submission_id) == sub.id).values(comment_sealed=None))
+            session.exec(update(ReviewRequest).where(  # type: ignore[call-overload]
+                col(ReviewRequest.submission_id) == sub.id).values(reason_sealed=None))
             session.exec(delete(SubmissionSearch).where(  # type: ignore[call-overload]
                 col(SubmissionSearch.submission_id) == sub.id))
             sub.wrapped_key = None
             sub.contact_sealed = None
-            sub.content = ""
-            sub.people_concerned = sub.happened_when = sub.happened_where = ""
+            sub.text_sealed = None
             sub.finding = ""
             sub.erased_at = hour
             sub.version += 1

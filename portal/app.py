@@ -23,6 +23,7 @@ from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
+from portal.middleware.trusted_hosts import TrustedHostMiddleware
 from portal.ops.health import Metrics, MetricsMiddleware
 from portal.ops.health import routes as health_routes
 from portal.ops.keys import verify_keys_at_start
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     middleware = [
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
+        Middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
@@ -93,6 +95,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )
+    # Slash redirects are made by portal.errors.slash_redirect, relative, never from `Host`.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.clock = clock

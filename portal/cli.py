@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from moderation.audit import record, verify
 from moderation.clock import system_clock
+from moderation.intake.keys import IntakeKeys
 from moderation.roles import Actor, Role
 from portal.accounts.models import StaffUser
 from portal.accounts.passwords import hash_password, password_problem
@@ -44,7 +45,7 @@ def _engine(settings: Settings | None = None) -> Iterator[Engine]:
 def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings()
     with _engine(settings) as engine:
-        upgrade(engine)
+        upgrade(engine, keys=_intake_keys(settings))
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     print("database migrated to head")
     return 0
@@ -67,11 +68,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _intake_keys(settings: Settings) -> IntakeKeys:
+    """The keys migrations need to convert stored submissions (see migration 0003)."""
+    return IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from portal.demo import load_demo
 
-    with _engine() as engine:
-        upgrade(engine)
+    settings = _settings()
+    with _engine(settings) as engine:
+        upgrade(engine, keys=_intake_keys(settings))
         with Session(engine) as session:
             summary = load_demo(session, clock=system_clock)
             session.commit()

@@ -72,7 +72,7 @@ def check_token(request: Request, token: object) -> None:
         raise CsrfFailed("token does not match cookie")
 
 
-def origin_allowed(headers: Headers, scheme: str, base_url: str) -> bool:
+def origin_allowed(headers: Headers, base_url: str) -> bool:
     """False when the browser says the request comes from another site."""
     fetch_site = headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
@@ -87,8 +87,7 @@ def origin_allowed(headers: Headers, scheme: str, base_url: str) -> bool:
     if origin == "null":
         return False
     base = urlsplit(base_url)
-    own = {f"{base.scheme}://{base.netloc}", f"{scheme}://{headers.get('host', '')}"}
-    return origin.rstrip("/") in own
+    return origin.rstrip("/") == f"{base.scheme}://{base.netloc}"
 
 
 class CsrfMiddleware:
@@ -106,7 +105,7 @@ class CsrfMiddleware:
             return
         if scope["method"] in UNSAFE_METHODS:
             headers = Headers(scope=scope)
-            if not origin_allowed(headers, scope.get("scheme", "http"), self.base_url):
+            if not origin_allowed(headers, self.base_url):
                 scope.setdefault("state", {})["csrf_origin_failed"] = True
 
         async def send_with_cookie(message: Message) -> None:

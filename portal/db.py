@@ -42,6 +42,9 @@ def _sqlite_pragmas(dbapi_connection, _record, synchronous: str) -> None:  # typ
     # (NORMAL in WAL mode survives a killed process but may lose the last commits).
     # The cost is measured by `python -m bench.sqlite_durability`.
     cursor.execute(f"PRAGMA synchronous={synchronous}")
+    # Zero what is deleted or rewritten (an erased key, a purged session), so freed pages
+    # of the file do not keep it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -6,7 +6,8 @@ import logging
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Match, Route
 
 from moderation.errors import (
     DomainError,
@@ -121,8 +122,29 @@ def unavailable_page(request: Request, fields: list[tuple[str, str]]) -> Respons
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        moved = slash_redirect(request)
+        if moved is not None:
+            return moved
     headers = dict(exc.headers or {})
     return error_page(request, exc.status_code, headers=headers)
+
+
+def slash_redirect(request: Request) -> Response | None:
+    """A relative redirect to the same path with or without its trailing slash, when that
+    one exists. Starlette's own builds an absolute address from the `Host` header."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    path = request.url.path
+    other = path.rstrip("/") if path.endswith("/") else path + "/"
+    if not other or other == path:
+        return None
+    scope = {**request.scope, "path": other}
+    for candidate in request.app.router.routes:
+        if isinstance(candidate, Route) and candidate.matches(scope)[0] == Match.FULL:
+            query = request.url.query
+            return RedirectResponse(other + (f"?{query}" if query else ""), status_code=307)
+    return None
 
 
 async def csrf_failed(request: Request, exc: Exception) -> Response:

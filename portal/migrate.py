@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import portal.models  # noqa: F401  (registers every table)
+from moderation.intake.keys import IntakeKeys
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,12 +42,22 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind `engine` to `revision`."""
+def upgrade(engine: Engine, revision: str = "head", *, keys: IntakeKeys | None = None) -> None:
+    """Migrate the database behind `engine` to `revision`.
+
+    `keys` let a migration convert stored data (0004 seals the texts of existing
+    submissions); an empty database needs none.
+    """
     with engine.begin() as connection:
         config = alembic_config(str(engine.url))
         config.attributes["connection"] = connection
+        config.attributes["intake_keys"] = keys
         command.upgrade(config, revision)
+    if engine.dialect.name == "sqlite":
+        # Old page images (say, plaintext a migration has just sealed) stay in the WAL
+        # until a checkpoint; copy them home and empty the WAL file.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_drift(engine: Engine) -> list[object]:

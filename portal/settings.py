@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -37,6 +38,7 @@ class Settings:
     login_window_minutes: int = 15
     max_cover_image_bytes: int = 5 * 1024 * 1024
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    allowed_hosts: tuple[str, ...] = ()
     # Citizen intake (moderation/intake): master key source, clocks' time zone, upload caps.
     encryption_key: str = field(default="", repr=False)
     # During a key rotation: the master key's previous source (ENCRYPTION_KEY_PREVIOUS).
@@ -61,6 +63,14 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = ""
     smtp_starttls: bool = False
+
+    @property
+    def trusted_hosts(self) -> frozenset[str]:
+        """Host names the portal answers for: BASE_URL's, plus ALLOWED_HOSTS (and the
+        loopback names in dev mode, so `make run` opens at localhost too)."""
+        own = urlsplit(self.base_url).hostname or ""
+        loopback = ("localhost", "127.0.0.1", "::1") if self.mode == "dev" else ()
+        return frozenset({own.lower(), *self.allowed_hosts, *loopback} - {""})
 
     @property
     def production(self) -> bool:
@@ -94,6 +104,9 @@ class Settings:
         proxies = tuple(
             x.strip() for x in values.get("TRUSTED_PROXIES", "").split(",") if x.strip()
         )
+        allowed_hosts = tuple(
+            x.strip().lower() for x in values.get("ALLOWED_HOSTS", "").split(",") if x.strip()
+        )
         if values.get("SMTP_HOST", "").strip() and not values.get("SMTP_FROM", "").strip():
             raise SettingsError("SMTP_FROM is required when SMTP_HOST is set")
         return cls(
@@ -110,6 +123,7 @@ class Settings:
             login_max_failures=_int(values, "LOGIN_MAX_FAILURES", 5),
             login_window_minutes=_int(values, "LOGIN_WINDOW_MINUTES", 15),
             max_cover_image_bytes=_int(values, "MAX_COVER_IMAGE_BYTES", 5 * 1024 * 1024),
+            allowed_hosts=allowed_hosts,
             trusted_proxies=proxies,
             encryption_key=_encryption_key(values.get("ENCRYPTION_KEY", "")),
             encryption_key_previous=_encryption_key(values.get("ENCRYPTION_KEY_PREVIOUS", ""),

@@ -52,6 +52,7 @@ def make_templates(static: HashedStatic, settings: Any) -> Jinja2Templates:
 
 def _request_context(request: Request) -> dict[str, Any]:
     from portal.accounts.sessions import current_user  # avoids an import cycle
+    from portal.public.display_mode import is_elder
 
     locale = request.scope.get("state", {}).get("locale", current_locale.get())
     return {
@@ -59,6 +60,7 @@ def _request_context(request: Request) -> dict[str, Any]:
         "csrf_token": lambda: csrf_token(request),
         "current_user": current_user(request),
         "current_path": request.url.path,
+        "elder": is_elder(request.headers),
     }
 
 

@@ -17,10 +17,12 @@ from moderation.intake.models import (
     SubmissionKind,
     SubmissionState,
 )
+from moderation.intake.texts import SubmissionText
 from moderation.ledger.items import create_item
 from moderation.ledger.models import LedgerItem, LedgerStatus
 from moderation.roles import Actor, Role
 from moderation.units import Unit
+from tests.queue_support import sealed_text
 
 STAFF = Actor(id=None, label="moderator1", role=Role.moderator)
 
@@ -51,7 +53,7 @@ def make_submission(db: Session, *, kind: SubmissionKind = SubmissionKind.tip,
         reference=token[:12].upper(), kind=kind, channel=channel, state=state,
         receipt_hash=hashlib.sha256(b"r" + token.encode()).hexdigest(),
         idempotency_hash=hashlib.sha256(b"i" + token.encode()).hexdigest(),
-        received_at=received_at, content=content,
+        received_at=received_at, **sealed_text(token[:12].upper(), SubmissionText(content)),
         content_sha256=hashlib.sha256(content.encode()).hexdigest(),
         decision_due_on=received_at.date(), decided_at=decided_at,
         concluded_at=concluded_at if concluded_at or state != SubmissionState.concluded

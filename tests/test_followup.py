@@ -36,6 +36,7 @@ from moderation.intake.public_status import (
 from moderation.intake.receipts import issue_form_nonce
 from moderation.intake.service import submit_tip
 from moderation.intake.storage import Contact
+from moderation.intake.texts import case_texts
 from moderation.intake.validation import TipInput
 from moderation.roles import Actor, Role
 from moderation.units import Unit
@@ -115,9 +116,11 @@ def test_message_with_file_is_stored_at_the_hour_without_an_audit_row(
     batch = batch_with(db, tmp_path / "uploads", case.submission,
                        ("现场照片.jpg", jpeg_with_gps()))
     message = followup.add_message(db, case.submission, "  补充：还有一名证人。 ",
-                                   uploads=batch, clock=clock)
+                                   keys=KEYS, uploads=batch, clock=clock)
     db.commit()
-    assert message.body == "补充：还有一名证人。"
+    assert message.body == ""
+    assert "证人".encode() not in message.body_sealed
+    assert case_texts(KEYS, case.submission).message_body(message) == "补充：还有一名证人。"
     assert message.created_at == datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
     files = db.exec(select(SubmissionFile).where(SubmissionFile.message_id == message.id)).all()
     assert len(files) == 1
@@ -132,15 +135,16 @@ def test_message_with_file_is_stored_at_the_hour_without_an_audit_row(
 def test_empty_or_hostile_message_is_refused_and_its_files_deleted(
         db: Session, case: Case, clock: FixedClock, tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as empty:
-        followup.add_message(db, case.submission, "   ", clock=clock)
+        followup.add_message(db, case.submission, "   ", keys=KEYS, clock=clock)
     assert empty.value.errors == {"body": followup.MESSAGE_EMPTY}
     uploads = tmp_path / "uploads"
     batch = batch_with(db, uploads, case.submission, ("a.txt", b"some evidence text\n"))
     with pytest.raises(ValidationFailed):
-        followup.add_message(db, case.submission, "bad \x00 byte", uploads=batch, clock=clock)
+        followup.add_message(db, case.submission, "bad \x00 byte", uploads=batch, keys=KEYS,
+                             clock=clock)
     assert list(uploads.iterdir()) == []
     with pytest.raises(ValidationFailed):
-        followup.add_message(db, case.submission, "x" * 10_001, clock=clock)
+        followup.add_message(db, case.submission, "x" * 10_001, keys=KEYS, clock=clock)
 
 
 def test_question_is_answered_once(db: Session, case: Case, clock: FixedClock,
@@ -150,17 +154,18 @@ def test_question_is_answered_once(db: Session, case: Case, clock: FixedClock,
     db.commit()
     assert [q.id for q in followup.open_questions(db, case.submission.id)] == [question.id]
     assert case.submission.awaiting_citizen
-    answer = followup.answer_question(db, case.submission, question.id, "5月3日上午", clock=clock)
+    answer = followup.answer_question(db, case.submission, question.id, "5月3日上午",
+                                      keys=KEYS, clock=clock)
     db.commit()
     assert answer.reply_to_id == question.id
     assert followup.open_questions(db, case.submission.id) == []
     assert not case.submission.awaiting_citizen
     with pytest.raises(FollowupRefused) as again:
-        followup.answer_question(db, case.submission, question.id, "again", clock=clock)
+        followup.answer_question(db, case.submission, question.id, "again", keys=KEYS, clock=clock)
     assert again.value.message == followup.QUESTION_ANSWERED
     other = make_case(db, KEYS, clock)
     with pytest.raises(NotFound):  # a question of another case
-        followup.answer_question(db, other.submission, question.id, "x", clock=clock)
+        followup.answer_question(db, other.submission, question.id, "x", keys=KEYS, clock=clock)
 
 
 # --- rating and review --------------------------------------------------------------------
@@ -168,21 +173,22 @@ def test_question_is_answered_once(db: Session, case: Case, clock: FixedClock,
 def test_rating_only_once_and_only_when_concluded(db: Session, case: Case,
                                                   clock: FixedClock) -> None:
     with pytest.raises(FollowupRefused) as early:
-        followup.rate(db, case.submission, Rating.satisfied, clock=clock)
+        followup.rate(db, case.submission, Rating.satisfied, keys=KEYS, clock=clock)
     assert early.value.message == followup.NOT_CONCLUDED
     clock.advance(days=20, minutes=30)
     conclude(db, case.submission, clock)
     with pytest.raises(ValidationFailed) as missing:
-        followup.rate(db, case.submission, "excellent", clock=clock)
+        followup.rate(db, case.submission, "excellent", keys=KEYS, clock=clock)
     assert missing.value.errors == {"rating": followup.RATING_REQUIRED}
     clock.advance(minutes=10)  # same hour as the conclusion: still this round
-    row = followup.rate(db, case.submission, "mostly", "回复及时", clock=clock)
+    row = followup.rate(db, case.submission, "mostly", "回复及时", keys=KEYS, clock=clock)
     db.commit()
-    assert (row.rating, row.comment, row.created_at.minute) == (Rating.mostly, "回复及时", 0)
+    assert (row.rating, row.created_at.minute) == (Rating.mostly, 0)
+    assert case_texts(KEYS, case.submission).rating_comment(row) == "回复及时"
     assert not followup.can_rate(db, case.submission)
     assert not case.submission.needs_decision  # only 不满意 asks for a decision
     with pytest.raises(FollowupRefused) as twice:
-        followup.rate(db, case.submission, Rating.dissatisfied, clock=clock)
+        followup.rate(db, case.submission, Rating.dissatisfied, keys=KEYS, clock=clock)
     assert twice.value.message == followup.ALREADY_RATED
 
 
@@ -190,23 +196,24 @@ def test_review_request_accepted_within_30_days_refused_after(
         db: Session, clock: FixedClock) -> None:
     inside, outside = make_case(db, KEYS, clock), make_case(db, KEYS, clock)
     with pytest.raises(FollowupRefused):
-        followup.request_review(db, inside.submission, "not yet", clock=clock)
+        followup.request_review(db, inside.submission, "not yet", keys=KEYS, clock=clock)
     conclude(db, inside.submission, clock)
     conclude(db, outside.submission, clock)
     # Concluded 2026-06-01 10:00 Shanghai: the window ends on 2026-07-01.
     assert followup.review_window(inside.submission).isoformat() == "2026-07-01"
     clock.advance(days=30)  # 2026-07-01 10:00 Shanghai: last day
-    request = followup.request_review(db, inside.submission, "处理结果与事实不符", clock=clock)
+    request = followup.request_review(db, inside.submission, "处理结果与事实不符", keys=KEYS,
+                                      clock=clock)
     db.commit()
     assert request.created_at.minute == 0
     assert inside.submission.needs_decision  # the queue decides on reopening
     with pytest.raises(FollowupRefused) as twice:
-        followup.request_review(db, inside.submission, "again", clock=clock)
+        followup.request_review(db, inside.submission, "again", keys=KEYS, clock=clock)
     assert twice.value.message == followup.REVIEW_ALREADY
     clock.advance(days=1)
     assert not followup.can_request_review(db, outside.submission, clock())
     with pytest.raises(FollowupRefused) as late:
-        followup.request_review(db, outside.submission, "too late", clock=clock)
+        followup.request_review(db, outside.submission, "too late", keys=KEYS, clock=clock)
     assert late.value.message == followup.REVIEW_CLOSED
     assert db.exec(select(func.count()).select_from(ReviewRequest)).one() == 1
 
@@ -250,7 +257,7 @@ def test_only_moderators_and_handlers_write_to_a_case(db: Session, case: Case,
 def test_dissatisfied_rating_asks_the_queue_for_a_decision(db: Session, case: Case,
                                                           clock: FixedClock) -> None:
     conclude(db, case.submission, clock)
-    followup.rate(db, case.submission, Rating.dissatisfied, "没有解决问题", clock=clock)
+    followup.rate(db, case.submission, Rating.dissatisfied, "没有解决问题", keys=KEYS, clock=clock)
     db.commit()
     assert case.submission.needs_decision
 

@@ -33,6 +33,7 @@ from moderation.intake.models import (
 from moderation.intake.ratelimit import Limit
 from moderation.intake.service import find_by_receipt
 from moderation.intake.storage import contact_of, display_name_of, open_stored
+from moderation.intake.texts import case_texts
 from moderation.roles import Role
 from moderation.units import Unit
 from portal.intake.config import RatePlan
@@ -203,7 +204,7 @@ def test_real_name_tip_with_three_files_is_confirmed_then_stored(
     assert submission.kind == SubmissionKind.tip
     assert not submission.anonymous
     assert submission.unit_concerned_id == unit.id
-    assert "012345" in submission.people_concerned
+    assert "012345" in case_texts(keys, submission).people_concerned
     assert contact_of(keys, submission).phone == PHONE
     rows_ = list(db.exec(select(SubmissionFile).order_by(SubmissionFile.id)))
     assert [display_name_of(keys, submission, r) for r in rows_] == [
@@ -291,7 +292,8 @@ def test_change_brings_the_form_back_with_text_and_files(
         assert TEXT_MARKER.encode() in reader.read()
 
 
-def test_change_without_new_files_keeps_the_draft_key(client: TestClient, db: Session) -> None:
+def test_change_without_new_files_keeps_the_draft_key(client: TestClient, db: Session,
+                                                      keys: IntakeKeys) -> None:
     confirmation = tip_confirmation(client, three_files()[2:])
     data = {**form_fields(confirmation, "form.confirm-actions"), "action": "change"}
     form = client.post("/submit/tip/confirm", data=data)
@@ -301,7 +303,7 @@ def test_change_without_new_files_keeps_the_draft_key(client: TestClient, db: Se
     assert [td.get_text(strip=True) for td in
             page(edited).select("table.confirm-files td.file-name")] == ["notes.txt"]
     receipt_of(send(client, edited))
-    assert db.exec(select(Submission)).one().content.endswith("补充")
+    assert case_texts(keys, db.exec(select(Submission)).one()).content.endswith("补充")
 
 
 def test_invalid_input_comes_back_filled_in_and_stores_nothing(

@@ -16,7 +16,7 @@ from moderation.queue import export
 from moderation.queue.export import COLUMNS, export_queue_csv, safe_cell
 from moderation.queue.filters import QueueQuery, Tab
 from moderation.roles import Role
-from tests.queue_support import NOW, actor, add_submission, add_unit
+from tests.queue_support import KEYS, NOW, actor, add_submission, add_unit
 
 SECRET = "举报人张三电话13800138000"
 
@@ -39,7 +39,7 @@ def filled(db: Session):  # type: ignore[no-untyped-def]
 
 def test_export_has_fixed_columns_and_no_identity(db: Session, make_user, filled) -> None:  # type: ignore[no-untyped-def]
     leader = actor(make_user(Role.leader))
-    text = "".join(export_queue_csv(db, leader, QueueQuery(), NOW))
+    text = "".join(export_queue_csv(db, leader, QueueQuery(), NOW, keys=KEYS))
     rows = rows_of([text])
     assert tuple(rows[0].keys()) == COLUMNS
     assert len(rows) == 2
@@ -51,7 +51,8 @@ def test_export_has_fixed_columns_and_no_identity(db: Session, make_user, filled
 
 
 def test_export_escapes_formulas(db: Session, make_user, filled) -> None:  # type: ignore[no-untyped-def]
-    rows = rows_of(export_queue_csv(db, actor(make_user(Role.moderator)), QueueQuery(), NOW))
+    rows = rows_of(export_queue_csv(db, actor(make_user(Role.moderator)), QueueQuery(), NOW,
+                                    keys=KEYS))
     by_ref = {r["reference"].lstrip("'"): r for r in rows}
     assert by_ref["MS-AAAA-0001"]["unit_concerned"] == "'=HYPERLINK(\"http://x\")"
     assert by_ref["-MS-BBB-0002"]["reference"] == "'-MS-BBB-0002"
@@ -63,10 +64,11 @@ def test_export_escapes_formulas(db: Session, make_user, filled) -> None:  # typ
 
 def test_export_overdue_column_follows_the_clock(db: Session, make_user, filled) -> None:  # type: ignore[no-untyped-def]
     mod = actor(make_user(Role.moderator))
-    now_rows = {r["reference"]: r for r in rows_of(export_queue_csv(db, mod, QueueQuery(), NOW))}
+    now_rows = {r["reference"]: r
+                for r in rows_of(export_queue_csv(db, mod, QueueQuery(), NOW, keys=KEYS))}
     assert now_rows["MS-AAAA-0001"]["overdue"] == "no"
     later = NOW + timedelta(days=16)
-    late_rows = rows_of(export_queue_csv(db, mod, QueueQuery(tab=Tab.overdue), later))
+    late_rows = rows_of(export_queue_csv(db, mod, QueueQuery(tab=Tab.overdue), later, keys=KEYS))
     assert [(r["reference"], r["overdue"]) for r in late_rows] == [("MS-AAAA-0001", "yes")]
     assert late_rows[0]["received_at"] == "2026-06-01T10:00+08:00"
 
@@ -76,11 +78,12 @@ def test_export_streams_in_batches(db: Session, make_user, monkeypatch) -> None:
     for i in range(8):
         add_submission(db, f"第{i}件", commit=False)
     db.commit()
-    rows = rows_of(export_queue_csv(db, actor(make_user(Role.leader)), QueueQuery(), NOW))
+    rows = rows_of(export_queue_csv(db, actor(make_user(Role.leader)), QueueQuery(), NOW,
+                                    keys=KEYS))
     assert len({r["reference"] for r in rows}) == 8
 
 
 @pytest.mark.parametrize("role", [Role.handler, Role.admin, Role.press])
 def test_export_refused_to_other_roles(db: Session, make_user, role: Role) -> None:
     with pytest.raises(NotPermitted):
-        export_queue_csv(db, actor(make_user(role)), QueueQuery(), NOW)
+        export_queue_csv(db, actor(make_user(role)), QueueQuery(), NOW, keys=KEYS)

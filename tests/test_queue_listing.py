@@ -20,7 +20,7 @@ from moderation.intake.models import (
 from moderation.queue.filters import QueueQuery, SortKey, Tab
 from moderation.queue.listing import Page, list_queue
 from moderation.roles import Role
-from tests.queue_support import NOW, actor, add_submission, add_unit, hours_ago
+from tests.queue_support import KEYS, NOW, actor, add_submission, add_unit, hours_ago
 
 S = SubmissionState
 
@@ -86,7 +86,7 @@ def test_moderator_tabs(db: Session, world) -> None:  # type: ignore[no-untyped-
     mod, r = world["users"]["mod"], world["rows"]
 
     def tab(t: Tab, who=mod) -> set[str]:  # type: ignore[no-untyped-def]
-        return set(refs(list_queue(db, who, QueueQuery(tab=t), NOW)))
+        return set(refs(list_queue(db, who, QueueQuery(tab=t), NOW, keys=KEYS)))
 
     assert tab(Tab.new) == {r["new_police"].reference, r["new_phone"].reference}
     assert tab(Tab.mine) == {r["claimed"].reference}
@@ -97,7 +97,7 @@ def test_moderator_tabs(db: Session, world) -> None:  # type: ignore[no-untyped-
 
 
 def test_all_tab_is_newest_first_and_excerpts_never_carry_contacts(db: Session, world) -> None:  # type: ignore[no-untyped-def]
-    page = list_queue(db, world["users"]["mod"], QueueQuery(), NOW)
+    page = list_queue(db, world["users"]["mod"], QueueQuery(), NOW, keys=KEYS)
     received = [item.received_at for item in page.items]
     assert received == sorted(received, reverse=True)
     assert page.items[0].excerpt == "民警索贿"
@@ -109,13 +109,13 @@ def test_overdue_after_fifteen_days(db: Session, world) -> None:  # type: ignore
     mod, r = world["users"]["mod"], world["rows"]
     clock = FixedClock(NOW)
     clock.advance(days=16)
-    page = list_queue(db, mod, QueueQuery(tab=Tab.overdue), clock())
+    page = list_queue(db, mod, QueueQuery(tab=Tab.overdue), clock(), keys=KEYS)
     undecided = {r[k].reference for k in ("new_police", "new_phone", "claimed", "suggestion")}
     assert set(refs(page)) == undecided
     assert all(item.overdue for item in page.items)
     # Handling runs to 31 July: past it, the leads being handled are overdue too.
     clock.advance(days=60)
-    late = set(refs(list_queue(db, mod, QueueQuery(tab=Tab.overdue), clock())))
+    late = set(refs(list_queue(db, mod, QueueQuery(tab=Tab.overdue), clock(), keys=KEYS)))
     assert late == undecided | {r["court_lead"].reference, r["police_lead"].reference}
     assert r["court_done"].reference not in late
     assert r["rejected"].reference not in late
@@ -133,7 +133,7 @@ def test_overdue_after_fifteen_days(db: Session, world) -> None:  # type: ignore
 ])
 def test_each_filter(db: Session, world, field, value_of, expected) -> None:  # type: ignore[no-untyped-def]
     query = QueueQuery(**{field: value_of(world)})
-    page = list_queue(db, world["users"]["mod"], query, NOW)
+    page = list_queue(db, world["users"]["mod"], query, NOW, keys=KEYS)
     assert set(refs(page)) == {world["rows"][k].reference for k in expected}
 
 
@@ -141,45 +141,48 @@ def test_received_date_range_in_campaign_days(db: Session, world) -> None:  # ty
     # NOW is 10:00 on 1 June in Beijing; 30 and 50 hours ago fall on 31 and 30 May.
     mod, r = world["users"]["mod"], world["rows"]
     may31 = list_queue(db, mod, QueueQuery(received_from=date(2026, 5, 31),
-                                           received_to=date(2026, 5, 31)), NOW)
+                                           received_to=date(2026, 5, 31)), NOW, keys=KEYS)
     assert refs(may31) == [r["new_phone"].reference]
-    june = list_queue(db, mod, QueueQuery(received_from=date(2026, 6, 1)), NOW)
+    june = list_queue(db, mod, QueueQuery(received_from=date(2026, 6, 1)), NOW, keys=KEYS)
     assert set(refs(june)) == {r[k].reference for k in r if k not in ("new_phone", "suggestion")}
     with pytest.raises(ValidationFailed):
         list_queue(db, mod, QueueQuery(received_from=date(2026, 6, 2),
-                                       received_to=date(2026, 6, 1)), NOW)
+                                       received_to=date(2026, 6, 1)), NOW, keys=KEYS)
 
 
 def test_sort_by_due_date(db: Session, world) -> None:  # type: ignore[no-untyped-def]
     mod = world["users"]["mod"]
-    page = list_queue(db, mod, QueueQuery(sort=SortKey.due, descending=False), NOW)
+    page = list_queue(db, mod, QueueQuery(sort=SortKey.due, descending=False), NOW, keys=KEYS)
     dues = [item.handling_due_on or item.decision_due_on for item in page.items]
     assert dues == sorted(dues)
-    new = list_queue(db, mod, QueueQuery(tab=Tab.new, sort=SortKey.due, descending=False), NOW)
+    new = list_queue(db, mod, QueueQuery(tab=Tab.new, sort=SortKey.due, descending=False), NOW,
+                     keys=KEYS)
     assert refs(new) == [world["rows"]["new_phone"].reference,
                          world["rows"]["new_police"].reference]
 
 
 def test_handler_sees_only_their_units_leads(db: Session, world) -> None:  # type: ignore[no-untyped-def]
     handler, r = world["users"]["handler"], world["rows"]
-    visible = set(refs(list_queue(db, handler, QueueQuery(), NOW)))
+    visible = set(refs(list_queue(db, handler, QueueQuery(), NOW, keys=KEYS)))
     assert visible == {r["court_lead"].reference, r["court_done"].reference}
-    assert refs(list_queue(db, handler, QueueQuery(tab=Tab.mine), NOW)) == [
+    assert refs(list_queue(db, handler, QueueQuery(tab=Tab.mine), NOW, keys=KEYS)) == [
         r["court_lead"].reference]
-    assert refs(list_queue(db, world["users"]["handler2"], QueueQuery(tab=Tab.mine), NOW)) == []
+    assert refs(list_queue(db, world["users"]["handler2"], QueueQuery(tab=Tab.mine), NOW,
+                           keys=KEYS)) == []
     # A filter on another unit never widens the scope.
     police = world["units"]["police"].id
-    assert set(refs(list_queue(db, handler, QueueQuery(unit_id=police), NOW))) == {
+    assert set(refs(list_queue(db, handler, QueueQuery(unit_id=police), NOW, keys=KEYS))) == {
         r["court_lead"].reference}
 
 
 def test_leader_reads_everything_and_admin_press_read_nothing(db: Session, world) -> None:  # type: ignore[no-untyped-def]
     users = world["users"]
-    assert len(list_queue(db, users["leader"], QueueQuery(), NOW).items) == len(world["rows"])
-    assert list_queue(db, users["leader"], QueueQuery(tab=Tab.mine), NOW).items == []
+    everything = list_queue(db, users["leader"], QueueQuery(), NOW, keys=KEYS)
+    assert len(everything.items) == len(world["rows"])
+    assert list_queue(db, users["leader"], QueueQuery(tab=Tab.mine), NOW, keys=KEYS).items == []
     for name in ("admin", "press"):
         with pytest.raises(NotPermitted):
-            list_queue(db, users[name], QueueQuery(), NOW)
+            list_queue(db, users[name], QueueQuery(), NOW, keys=KEYS)
 
 
 def test_keyset_pages_are_stable_across_ties_and_inserts(db: Session, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -187,11 +190,11 @@ def test_keyset_pages_are_stable_across_ties_and_inserts(db: Session, make_user)
     for i in range(23):  # three distinct hours, many rows per hour
         add_submission(db, f"第{i}件", received_at=hours_ago(i % 3), commit=False)
     db.commit()
-    everything = ids(list_queue(db, mod, QueueQuery(), NOW, limit=100))
+    everything = ids(list_queue(db, mod, QueueQuery(), NOW, keys=KEYS, limit=100))
     seen: list[int] = []
     cursor = None
     while True:
-        page = list_queue(db, mod, QueueQuery(), NOW, after=cursor, limit=5)
+        page = list_queue(db, mod, QueueQuery(), NOW, keys=KEYS, after=cursor, limit=5)
         seen += ids(page)
         if len(seen) == 5:  # a newer item arriving mid-walk does not shift later pages
             add_submission(db, "新来的", received_at=NOW)
@@ -202,9 +205,9 @@ def test_keyset_pages_are_stable_across_ties_and_inserts(db: Session, make_user)
     assert len(set(seen)) == 23
     # Ascending works the same way.
     asc = QueueQuery(descending=False)
-    first = list_queue(db, mod, asc, NOW, limit=10)
-    second = list_queue(db, mod, asc, NOW, after=first.next_cursor, limit=100)
-    assert ids(first) + ids(second) == ids(list_queue(db, mod, asc, NOW, limit=100))
+    first = list_queue(db, mod, asc, NOW, keys=KEYS, limit=10)
+    second = list_queue(db, mod, asc, NOW, keys=KEYS, after=first.next_cursor, limit=100)
+    assert ids(first) + ids(second) == ids(list_queue(db, mod, asc, NOW, keys=KEYS, limit=100))
 
 
 def test_due_sort_pages_with_ties(db: Session, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -213,9 +216,9 @@ def test_due_sort_pages_with_ties(db: Session, make_user) -> None:  # type: igno
         add_submission(db, "同一天", received_at=hours_ago(24 * (i % 2)), commit=False)
     db.commit()
     query = QueueQuery(sort=SortKey.due)
-    first = list_queue(db, mod, query, NOW, limit=5)
-    rest = list_queue(db, mod, query, NOW, after=first.next_cursor, limit=100)
-    assert ids(first) + ids(rest) == ids(list_queue(db, mod, query, NOW, limit=100))
+    first = list_queue(db, mod, query, NOW, keys=KEYS, limit=5)
+    rest = list_queue(db, mod, query, NOW, keys=KEYS, after=first.next_cursor, limit=100)
+    assert ids(first) + ids(rest) == ids(list_queue(db, mod, query, NOW, keys=KEYS, limit=100))
     assert len(set(ids(first) + ids(rest))) == 12
 
 
@@ -230,7 +233,7 @@ def test_malformed_cursor_is_a_validation_error(db: Session, make_user, cursor: 
     mod = actor(make_user(Role.moderator))
     add_submission(db)
     with pytest.raises(ValidationFailed) as error:
-        list_queue(db, mod, QueueQuery(), NOW, after=cursor)
+        list_queue(db, mod, QueueQuery(), NOW, keys=KEYS, after=cursor)
     assert "after" in error.value.errors
 
 
@@ -250,7 +253,7 @@ def test_overdue_is_a_sql_condition_on_due_dates(db: Session, make_user) -> None
     """Past the decision day by one day exactly: the day of `now` in Beijing decides."""
     mod = actor(make_user(Role.moderator))
     row = add_submission(db, decision_due_on=NOW.date())
-    on_time = list_queue(db, mod, QueueQuery(tab=Tab.overdue), NOW)
-    late = list_queue(db, mod, QueueQuery(tab=Tab.overdue), NOW + timedelta(days=1))
+    on_time = list_queue(db, mod, QueueQuery(tab=Tab.overdue), NOW, keys=KEYS)
+    late = list_queue(db, mod, QueueQuery(tab=Tab.overdue), NOW + timedelta(days=1), keys=KEYS)
     assert refs(on_time) == []
     assert refs(late) == [row.reference]

@@ -70,19 +70,19 @@ def test_expired_cases_are_erased_statistics_and_audit_chain_kept(
     dry = apply_now(engine, uploads, clock, dry_run=True)
     assert dry == {"spam": 1, "rejected": 0, "concluded": 0, "contact": 1}
     db.expire_all()
-    assert db.get(Submission, spam.id).content  # a dry run changes nothing
+    assert db.get(Submission, spam.id).text_sealed is not None  # a dry run changes nothing
 
     assert apply_now(engine, uploads, clock) == dry
     db.expire_all()
     erased = db.get(Submission, spam.id)
-    assert erased.content == ""
+    assert erased.text_sealed is None
     assert erased.wrapped_key is None
     assert erased.erased_at
     with pytest.raises(DecryptionFailed):
         data_key_of(KEYS, erased)
     assert db.get(SubmissionSearch, spam.id) is None
     assert contact_of(KEYS, db.get(Submission, old_case.id)) is None  # contact grace over
-    assert db.get(Submission, old_case.id).content  # but the case is kept for now
+    assert db.get(Submission, old_case.id).wrapped_key  # but the case is kept for now
     assert contact_of(KEYS, db.get(Submission, with_file.id)) == Contact("王某", "13800000000")
 
     clock.advance(days=5 * 366)  # past the concluded cases' five years too
@@ -94,14 +94,14 @@ def test_expired_cases_are_erased_statistics_and_audit_chain_kept(
     db.expire_all()
     for case in (old_case, recent):
         gone = db.get(Submission, case.id)
-        assert gone.content == ""
+        assert gone.text_sealed is None
         assert gone.finding == ""
         assert gone.wrapped_key is None
         assert gone.state == SubmissionState.concluded
         assert gone.outcome
-        assert all(m.body == "" for m in db.exec(select(CaseMessage).where(
-            CaseMessage.submission_id == case.id)))
-    assert db.get(Submission, with_file.id).content  # never decided: kept
+        messages = db.exec(select(CaseMessage).where(CaseMessage.submission_id == case.id))
+        assert all(m.body == "" and m.body_sealed is None for m in messages)
+    assert db.get(Submission, with_file.id).wrapped_key  # never decided: kept
     assert _stats(db) == before  # the statistics count the same cases
     audit = db.exec(select(AuditEvent).where(AuditEvent.action.startswith("retention."))).all()
     assert sorted((a.action, a.target_id) for a in audit) == sorted([

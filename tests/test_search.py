@@ -1,5 +1,6 @@
-"""Chinese full-text search: indexed on SQLite (FTS5) and PostgreSQL (GIN), two-character
-words found, one character handled, the index kept in step with intake."""
+"""Chinese search through the blind index: indexed on SQLite (FTS5) and PostgreSQL (GIN),
+two-character words found, single characters refused, the index kept in step with intake
+and holding no readable token."""
 
 from __future__ import annotations
 
@@ -14,16 +15,21 @@ from moderation.errors import ValidationFailed
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.receipts import issue_form_nonce
 from moderation.intake.service import submit_tip
+from moderation.intake.storage import data_key_of
+from moderation.intake.texts import SubmissionText, seal_submission_text
 from moderation.intake.validation import TipInput
+from moderation.queue import messages as m
+from moderation.queue import search
+from moderation.queue.blind import blind_document, blind_query, token_hash
 from moderation.queue.filters import QueueQuery
 from moderation.queue.listing import list_queue
-from moderation.queue.search import QUERY_MAX, index_submission, search_document
+from moderation.queue.models import SubmissionSearch
+from moderation.queue.search import QUERY_MAX, index_submission
 from moderation.queue.tokens import Term, document_tokens, query_terms
 from moderation.roles import Role
 from tests.conftest import ON_POSTGRES
-from tests.queue_support import NOW, actor, add_submission
+from tests.queue_support import KEYS, NOW, actor, add_submission
 
-KEYS = IntakeKeys.from_secrets("queue-search-secret-" + "s" * 40)
 BRIBE = "派出所民警在办理户口时索贿两千元，拖延不办。Officer ID 012345."
 OTHER = "法院立案窗口工作人员态度冷漠，群众多次往返。"
 
@@ -34,7 +40,7 @@ def moderator(make_user):  # type: ignore[no-untyped-def]
 
 
 def found(db: Session, who, q: str) -> set[str]:  # type: ignore[no-untyped-def]
-    page = list_queue(db, who, QueueQuery(text=q), NOW, limit=100)
+    page = list_queue(db, who, QueueQuery(text=q), NOW, keys=KEYS, limit=100)
     return {item.reference for item in page.items}
 
 
@@ -55,12 +61,12 @@ def test_two_character_chinese_word_finds_the_submission(db: Session, moderator,
     assert found(db, moderator, word) == {bribe.reference}
 
 
-def test_longer_phrases_match_as_substrings_only(db: Session, moderator) -> None:  # type: ignore[no-untyped-def]
+def test_longer_phrases_need_every_bigram(db: Session, moderator) -> None:  # type: ignore[no-untyped-def]
     bribe = add_submission(db, BRIBE)
     apart = add_submission(db, "民警很好。后来有人索贿。")
     assert found(db, moderator, "户口时索贿") == {bribe.reference}
     assert found(db, moderator, "民警在办理") == {bribe.reference}
-    # Both words occur in `apart`, but not as the phrase "民警索贿".
+    # Both words occur in `apart`, but not the bigram 警索 that joins them.
     assert found(db, moderator, "民警索贿") == set()
     # Separate words are all required, anywhere.
     assert found(db, moderator, "民警 索贿") == {bribe.reference, apart.reference}
@@ -68,13 +74,14 @@ def test_longer_phrases_match_as_substrings_only(db: Session, moderator) -> None
     assert found(db, moderator, "索贿两千元拖延") == set()
 
 
-def test_single_character_uses_the_index_as_a_prefix(db: Session, moderator) -> None:  # type: ignore[no-untyped-def]
+def test_single_characters_are_refused_with_a_message(db: Session, moderator) -> None:  # type: ignore[no-untyped-def]
     bribe = add_submission(db, BRIBE)
-    court = add_submission(db, OTHER)
-    assert found(db, moderator, "贿") == {bribe.reference}  # only ever second in a bigram
-    assert found(db, moderator, "院") == {court.reference}
-    assert found(db, moderator, "办") == {bribe.reference}  # the last char of a run: "办。"
-    assert found(db, moderator, "鲸") == set()
+    for query in ("贿", "院 5", "a"):
+        with pytest.raises(ValidationFailed) as error:
+            found(db, moderator, query)
+        assert error.value.errors == {"q": m.QUERY_TOO_SHORT}
+    # A lone character beside a real word is left out; the word still searches.
+    assert found(db, moderator, "贿 索贿") == {bribe.reference}
 
 
 def test_latin_words_numbers_and_reference_are_case_insensitive(db: Session, moderator) -> None:  # type: ignore[no-untyped-def]
@@ -114,12 +121,28 @@ def test_intake_indexes_new_submissions(db: Session, moderator, make_user) -> No
 
 def test_reindexing_follows_a_content_change(db: Session, moderator) -> None:  # type: ignore[no-untyped-def]
     row = add_submission(db, BRIBE)
-    row.content = OTHER
-    index_submission(db, row)
+    row.text_sealed = seal_submission_text(data_key_of(KEYS, row), row.reference,
+                                           SubmissionText(OTHER))
+    index_submission(db, KEYS, row)  # opens the new text with the data key
     db.commit()
     assert found(db, moderator, "索贿") == set()
     assert found(db, moderator, "立案") == {row.reference}
-    assert search_document(row).split()[:2] == ["法院", "院立"]
+
+
+def test_the_index_holds_sorted_unique_keyed_hashes_only(db: Session) -> None:
+    row = add_submission(db, "民警索贿，民警索贿。", people_concerned="王某")
+    document = db.get(SubmissionSearch, row.id).document  # type: ignore[union-attr]
+    hashes = document.split()
+    assert hashes == sorted(set(hashes))  # no order, no counts
+    assert all(len(h) == 16 and set(h) <= set("abcdefghijklmnop") for h in hashes)
+    assert token_hash(KEYS.search, "民警") in hashes
+    assert "民警" not in document
+    assert "王某" not in document
+    # Another key gives other hashes: without the search key nothing can be checked.
+    other = IntakeKeys.from_secrets("another-secret-" + "o" * 40)
+    assert set(blind_document(other.search, "民警索贿").split()).isdisjoint(hashes)
+    assert blind_query(KEYS.search, "民警 索贿") == sorted(
+        [token_hash(KEYS.search, "民警"), token_hash(KEYS.search, "索贿")])
 
 
 def test_search_is_answered_by_the_index(db: Session) -> None:
@@ -128,10 +151,20 @@ def test_search_is_answered_by_the_index(db: Session) -> None:
         db.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(db.execute(text(
             "EXPLAIN SELECT submission_id FROM submissionsearch "
-            "WHERE search_vector @@ '索贿'::tsquery")).scalars())
+            "WHERE search_vector @@ 'abcdabcdabcdabcd'::tsquery")).scalars())
         assert "ix_submissionsearch_vector" in plan
     else:
         plan = "\n".join(str(r[-1]) for r in db.execute(text(
             "EXPLAIN QUERY PLAN SELECT rowid FROM submission_fts "
-            "WHERE submission_fts MATCH '\"索贿\"'")))
+            "WHERE submission_fts MATCH '\"abcdabcdabcdabcd\"'")))
         assert "VIRTUAL TABLE INDEX" in plan
+
+
+def test_many_matches_give_the_same_page_through_the_sort_index(
+        db: Session, moderator, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    bribe = add_submission(db, BRIBE)
+    add_submission(db, OTHER)
+    few = found(db, moderator, "民警 索贿")
+    monkeypatch.setattr(search, "FEW_MATCHES", 0)  # every search now counts as "many"
+    assert found(db, moderator, "民警 索贿") == few == {bribe.reference}
+    assert found(db, moderator, "鲸鲨") == set()

@@ -3,6 +3,7 @@ and throttled; the case page shows what the citizen may see and takes their foll
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from moderation.intake.models import (
     SubmissionState,
 )
 from moderation.intake.receipts import damm_digit, parse_receipt
+from moderation.intake.texts import case_texts
 from moderation.roles import Role
 from portal.accounts.models import WebSession
 from portal.settings import Settings
@@ -71,7 +73,8 @@ def messages_on(response: Any) -> list[str]:
 # --- entering a receipt ------------------------------------------------------------------
 
 def test_good_receipt_opens_a_short_strict_session_on_the_case(
-        client: TestClient, db: Session, case: Case) -> None:
+        client: TestClient, db: Session, case: Case, clock: FixedClock) -> None:
+    clock.advance(minutes=37, seconds=12)  # the row must not show it
     # Lenient parsing: spaces instead of dashes, full-width digits.
     typed = " ".join(case.receipt.split("-")).replace("1", "１")
     response = enter_receipt(client, typed)
@@ -87,7 +90,11 @@ def test_good_receipt_opens_a_short_strict_session_on_the_case(
     assert "secure" not in attributes  # test mode; production adds it
     row = db.exec(select(WebSession)).one()
     assert (row.kind, row.user_id) == ("citizen", None)
-    assert row.data == {"submission_id": case.submission.id}
+    # The row neither names the case nor keeps a time finer than the hour.
+    assert list(row.data) == ["sealed"]
+    assert str(case.submission.id) not in json.dumps(row.data).replace(row.data["sealed"], "")
+    for moment in (row.created_at, row.last_seen_at, row.expires_at):
+        assert (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
     case_page = client.get("/track/case")
     assert case_page.status_code == 200
     assert case_page.headers["cache-control"] == "no-store"
@@ -259,7 +266,7 @@ def test_question_is_answered_on_the_track_page(client: TestClient, case: Case, 
 
 
 def test_concluded_case_is_rated_once(client: TestClient, case: Case, db: Session,
-                                      clock: FixedClock) -> None:
+                                      clock: FixedClock, keys: IntakeKeys) -> None:
     case_page = open_case(client, case.receipt)
     assert page(case_page).select_one('form[action="/track/case/rating"]') is None
     conclude(db, case.submission, clock)
@@ -278,12 +285,14 @@ def test_concluded_case_is_rated_once(client: TestClient, case: Case, db: Sessio
     assert page(after).select_one('form[action="/track/case/rating"]') is None
     again = client.post("/track/case/rating", data={"csrf_token": token, "rating": "satisfied"})
     assert again.status_code == 409
-    assert [(r.rating.value, r.comment) for r in db.exec(select(CaseRating))] == \
+    texts = case_texts(keys, case.submission)
+    assert [(r.rating.value, texts.rating_comment(r))
+            for r in db.exec(select(CaseRating))] == \
         [("mostly", "还行")]
 
 
 def test_review_request_accepted_within_30_days(client: TestClient, case: Case, db: Session,
-                                                clock: FixedClock) -> None:
+                                                clock: FixedClock, keys: IntakeKeys) -> None:
     conclude(db, case.submission, clock)
     clock.advance(days=30)
     case_page = open_case(client, case.receipt)
@@ -295,7 +304,8 @@ def test_review_request_accepted_within_30_days(client: TestClient, case: Case, 
     assert response.status_code == 303
     assert page(client.get("/track/case")).select_one('form[action="/track/case/review"]') \
         is None
-    assert [r.reason for r in db.exec(select(ReviewRequest))] == ["结论与事实不符"]
+    texts = case_texts(keys, case.submission)
+    assert [texts.review_reason(r) for r in db.exec(select(ReviewRequest))] == ["结论与事实不符"]
 
 
 def test_review_request_refused_after_30_days(client: TestClient, case: Case, db: Session,

@@ -73,7 +73,7 @@ def test_notes_stay_internal_and_questions_await_the_citizen(db: Session, make_u
     assert "submission.question" not in actions
     timeline = followup.citizen_timeline(db, KEYS, sub)
     assert [(e.kind, e.body) for e in timeline] == [(MessageKind.question, "具体是哪一天？")]
-    followup.answer_question(db, sub, timeline[0].id, "五月二十日上午。", clock=clock)
+    followup.answer_question(db, sub, timeline[0].id, "五月二十日上午。", keys=KEYS, clock=clock)
     db.commit()
     assert sub.awaiting_citizen is False
 
@@ -140,7 +140,7 @@ def test_dissatisfied_rating_then_reopen(db: Session, make_user,  # type: ignore
     clock.advance(hours=2)
     sub = handling.conclude(db, world.handler, sub.id, sub.version, outcome="substantiated",
                             finding="再查属实", public_reply="经重新核查，问题属实。", clock=clock)
-    followup.rate(db, sub, Rating.satisfied, clock=clock)
+    followup.rate(db, sub, Rating.satisfied, keys=KEYS, clock=clock)
     db.commit()
     assert sub.needs_decision is False
 
@@ -155,7 +155,7 @@ def test_review_request_then_uphold(db: Session, make_user, clock: FixedClock) -
     with pytest.raises(InvalidTransition):  # nothing to decide any more
         review.uphold(db, world.moderator, sub.id, sub.version, "again", clock=clock)
     clock.advance(days=3)
-    followup.request_review(db, sub, "结论与事实不符", clock=clock)
+    followup.request_review(db, sub, "结论与事实不符", keys=KEYS, clock=clock)
     db.commit()
     assert sub.needs_decision is True
     sub = review.uphold(db, world.moderator, sub.id, sub.version, "经复核，维持原结论。",

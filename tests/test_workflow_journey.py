@@ -55,7 +55,7 @@ def test_full_journey_is_audited_and_the_chain_verifies(db: Session, make_user, 
     assert case.id == sub.id
     question = followup.open_questions(db, case.id)[0]
     assert question.id is not None
-    followup.answer_question(db, case, question.id, "警号尾号是 1234。", clock=clock)
+    followup.answer_question(db, case, question.id, "警号尾号是 1234。", keys=KEYS, clock=clock)
     db.commit()
     assert case.awaiting_citizen is False
 
@@ -71,7 +71,7 @@ def test_full_journey_is_audited_and_the_chain_verifies(db: Session, make_user, 
     assert "内部" not in json.dumps([e.body for e in timeline], ensure_ascii=False)
     assert timeline[-1].unit == world.verifier.name  # the verifying unit, no staff name
 
-    followup.rate(db, sub, Rating.satisfied, "满意", clock=clock)
+    followup.rate(db, sub, Rating.satisfied, "满意", keys=KEYS, clock=clock)
     db.commit()
     assert sub.state == SubmissionState.concluded
     assert sub.needs_decision is False

@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from moderation.clock import FixedClock
 from moderation.intake import followup
-from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Rating, Submission, SubmissionState
 from moderation.intake.receipts import issue_form_nonce
 from moderation.intake.service import IntakeResult, submit_tip
@@ -18,8 +17,9 @@ from moderation.intake.validation import TipInput
 from moderation.roles import Actor, Role
 from moderation.units import Unit, UnitKind
 from moderation.workflow import claims, handling, triage
+from tests.queue_support import KEYS as APP_KEYS
 
-KEYS = IntakeKeys.from_secrets("workflow-test-secret-" + "w" * 40)
+KEYS = APP_KEYS  # the app's keys, so pages can open what these helpers seal
 CONTENT = "某派出所民警在办理户口时索要好处费，拖延不办，群众反映强烈。"
 SECRET_NAME = "李秘密Marker"
 SECRET_PHONE = "13900007777"
@@ -118,7 +118,7 @@ def drive(db: Session, clock: FixedClock, world: World, state: SubmissionState) 
         sub = handling.conclude(db, handler, sub.id, sub.version, outcome="substantiated",
                                 finding="Confirmed by records.",
                                 public_reply="Your report was substantiated.", clock=clock)
-        followup.rate(db, sub, Rating.dissatisfied, clock=clock)
+        followup.rate(db, sub, Rating.dissatisfied, keys=KEYS, clock=clock)
     db.commit()
     assert sub.state == state
     return sub

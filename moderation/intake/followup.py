@@ -44,6 +44,7 @@ from moderation.intake.models import (
 )
 from moderation.intake.service import _add_files, _discard_on_error
 from moderation.intake.storage import data_key_of, display_name_of
+from moderation.intake.texts import case_texts, seal_part
 from moderation.intake.validation import _Checker
 from moderation.roles import Actor, Role
 from moderation.sqltypes import LocalizedText
@@ -62,6 +63,7 @@ RATING_REQUIRED = _("Please choose a rating.")
 REVIEW_CLOSED = _("The time to request a review of this conclusion has passed.")
 REVIEW_ALREADY = _("You have already requested a review of this conclusion.")
 QUESTION_ANSWERED = _("This question has already been answered.")
+CASE_ERASED = _("This case was erased: nothing more can be added to it.")
 
 STAFF_WRITERS = (Role.moderator, Role.handler)
 _staff = table("staffuser", column("id"), column("unit_id"))
@@ -82,17 +84,17 @@ def upload_envelope(keys: IntakeKeys, submission: Submission) -> Envelope:
     return Envelope(submission.reference, data_key_of(keys, submission))
 
 
-def add_message(session: Session, submission: Submission, text: str, *,
+def add_message(session: Session, submission: Submission, text: str, *, keys: IntakeKeys,
                 uploads: UploadBatch | None = None, clock: Clock = system_clock) -> CaseMessage:
-    """The citizen adds information (text, files or both) to their case."""
+    """The citizen adds information (text, files or both) to their case (sealed)."""
     with _discard_on_error(uploads):
         body = _body(text, uploads)
-        return _citizen_message(session, submission, MessageKind.message, body, uploads,
-                                clock, reply_to=None)
+        return _citizen_message(session, keys, submission, MessageKind.message, body,
+                                uploads, clock, reply_to=None)
 
 
 def answer_question(session: Session, submission: Submission, question_id: int, text: str, *,
-                    uploads: UploadBatch | None = None,
+                    keys: IntakeKeys, uploads: UploadBatch | None = None,
                     clock: Clock = system_clock) -> CaseMessage:
     """The citizen answers a staff question on their case (once per question)."""
     with _discard_on_error(uploads):
@@ -103,8 +105,8 @@ def answer_question(session: Session, submission: Submission, question_id: int, 
         if _answered(session, question_id):
             raise FollowupRefused(QUESTION_ANSWERED)
         body = _body(text, uploads)
-        answer = _citizen_message(session, submission, MessageKind.answer, body, uploads,
-                                  clock, reply_to=question_id)
+        answer = _citizen_message(session, keys, submission, MessageKind.answer, body,
+                                  uploads, clock, reply_to=question_id)
         assert submission.id is not None
         if not open_questions(session, submission.id):
             submission.awaiting_citizen = False
@@ -114,7 +116,7 @@ def answer_question(session: Session, submission: Submission, question_id: int, 
 
 
 def rate(session: Session, submission: Submission, rating: Rating | str | None,
-         comment: str = "", *, clock: Clock = system_clock) -> CaseRating:
+         comment: str = "", *, keys: IntakeKeys, clock: Clock = system_clock) -> CaseRating:
     """The citizen rates a concluded case (满意 / 基本满意 / 不满意), once per conclusion.
 
     A 不满意 rating is for the queue to act on (issue 4: it reopens for a moderator).
@@ -134,7 +136,8 @@ def rate(session: Session, submission: Submission, rating: Rating | str | None,
     check.raise_if_any()
     assert value is not None
     assert submission.id is not None
-    row = CaseRating(submission_id=submission.id, rating=value, comment=clean,
+    row = CaseRating(submission_id=submission.id, rating=value,
+                     comment_sealed=_seal(keys, submission, "rating", clean),
                      created_at=hour_of(clock()))
     session.add(row)
     if value == Rating.dissatisfied:
@@ -145,7 +148,8 @@ def rate(session: Session, submission: Submission, rating: Rating | str | None,
 
 
 def request_review(session: Session, submission: Submission, reason: str = "", *,
-                   clock: Clock = system_clock, rules: ClockRules | None = None,
+                   keys: IntakeKeys, clock: Clock = system_clock,
+                   rules: ClockRules | None = None,
                    tz: str = DEFAULT_TIMEZONE) -> ReviewRequest:
     """The citizen asks for a review of the conclusion, within the review window only."""
     if submission.state != SubmissionState.concluded or submission.concluded_at is None:
@@ -158,8 +162,9 @@ def request_review(session: Session, submission: Submission, reason: str = "", *
     clean = check.text("reason", reason, REASON_MAX)
     check.raise_if_any()
     assert submission.id is not None
-    row = ReviewRequest(submission_id=submission.id, reason=clean, status=ReviewStatus.pending,
-                        created_at=hour_of(clock()))
+    row = ReviewRequest(submission_id=submission.id,
+                        reason_sealed=_seal(keys, submission, "review", clean),
+                        status=ReviewStatus.pending, created_at=hour_of(clock()))
     session.add(row)
     submission.needs_decision = True  # a moderator decides whether to reopen
     session.add(submission)
@@ -244,6 +249,7 @@ def citizen_timeline(session: Session, keys: IntakeKeys,
     files = _files_by_message(session, keys, submission, [r.id for r in rows
                                                           if r.author == MessageAuthor.citizen])
     units = _units_of(session, {r.staff_id for r in rows if r.staff_id})
+    texts = case_texts(keys, submission)
     entries = []
     for row in rows:
         assert row.id is not None
@@ -251,7 +257,8 @@ def citizen_timeline(session: Session, keys: IntakeKeys,
         entries.append(TimelineEntry(
             id=row.id, kind=row.kind, from_citizen=citizen,
             unit=None if citizen else units.get(row.staff_id or 0),
-            body=row.body, at=hour_of(row.created_at), reply_to_id=row.reply_to_id,
+            body=texts.message_body(row), at=hour_of(row.created_at),
+            reply_to_id=row.reply_to_id,
             answered=row.id in answered, files=files.get(row.id, [])))
     return entries
 
@@ -306,13 +313,21 @@ def _body(text: str, uploads: UploadBatch | None) -> str:
     return body
 
 
-def _citizen_message(session: Session, submission: Submission, kind: MessageKind, body: str,
-                     uploads: UploadBatch | None, clock: Clock,
+def _seal(keys: IntakeKeys, submission: Submission, part: str, text: str) -> bytes | None:
+    if not text:
+        return None
+    if submission.wrapped_key is None:
+        raise FollowupRefused(CASE_ERASED)  # no key left to seal the citizen's words with
+    return seal_part(data_key_of(keys, submission), submission.reference, part, text)
+
+
+def _citizen_message(session: Session, keys: IntakeKeys, submission: Submission,
+                     kind: MessageKind, body: str, uploads: UploadBatch | None, clock: Clock,
                      reply_to: int | None) -> CaseMessage:
     assert submission.id is not None
     row = CaseMessage(submission_id=submission.id, author=MessageAuthor.citizen, kind=kind,
-                      body=body, public=True, reply_to_id=reply_to,
-                      created_at=hour_of(clock()))
+                      body_sealed=_seal(keys, submission, "message", body), public=True,
+                      reply_to_id=reply_to, created_at=hour_of(clock()))
     session.add(row)
     session.flush()
     if uploads and uploads.finished:

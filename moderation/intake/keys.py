@@ -3,7 +3,9 @@
 One secret, many keys: HKDF-SHA256 with a distinct `info` label per purpose, so a key
 leaked from one use (say, rate-limit hashing) tells nothing about another (receipts).
 The master key that wraps the per-submission data keys comes from `ENCRYPTION_KEY`
-when it is set, so the secret key can be rotated without losing encrypted data.
+when it is set, so the secret key can be rotated without losing encrypted data; the
+search key of the blind index is derived from the master key, so the index and the
+texts it points to always go together.
 Rotating the secret key invalidates every receipt (their hashes are keyed by it).
 """
 
@@ -38,6 +40,7 @@ class IntakeKeys:
     ratelimit: bytes  # root of the daily rate-limit keys
     handover: bytes  # HMAC(nonce, browser) -> the token that shows a receipt once
     master: bytes  # wraps the per-submission data keys
+    search: bytes  # HMAC of search tokens (the blind index), derived from the master key
     previous_master: bytes | None = None  # during a key rotation: opens what is not re-wrapped
 
     @classmethod
@@ -51,6 +54,7 @@ class IntakeKeys:
         master_root = encryption_key.encode() if encryption_key else root
         previous = (hkdf(previous_encryption_key.encode(), "intake/master-key")
                     if previous_encryption_key else None)
+        master = hkdf(master_root, "intake/master-key")
         return cls(
             receipt=hkdf(root, "intake/receipt"),
             receipt_hash=hkdf(root, "intake/receipt-hash"),
@@ -59,7 +63,8 @@ class IntakeKeys:
             proof=hkdf(root, "intake/proof"),
             ratelimit=hkdf(root, "intake/ratelimit"),
             handover=hkdf(root, "intake/receipt-handover"),
-            master=hkdf(master_root, "intake/master-key"),
+            master=master,
+            search=hkdf(master, "intake/search-index"),
             previous_master=previous,
         )
 

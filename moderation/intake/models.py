@@ -2,8 +2,9 @@
 
 Privacy rules the schema itself keeps: no IP address, user agent or exact time of a
 citizen action is stored (times are truncated to the hour); the receipt code is never
-stored, only its keyed hash; contact details and file names are ciphertext under a key
-per submission (`wrapped_key`), so setting that key to NULL erases them.
+stored, only its keyed hash; everything the citizen wrote (text, follow-ups, contact
+details, file names) is ciphertext under a key per submission (`wrapped_key`), so setting
+that key to NULL erases it. Read those texts through `moderation.intake.texts`.
 """
 
 from __future__ import annotations
@@ -123,10 +124,9 @@ class Submission(SQLModel, table=True):
 
     unit_concerned_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
-    people_concerned: str = Field(default="", max_length=PEOPLE_MAX)
-    content: str = Field(max_length=CONTENT_MAX)
-    happened_when: str = Field(default="", max_length=WHEN_WHERE_MAX)
-    happened_where: str = Field(default="", max_length=WHEN_WHERE_MAX)
+    # Content, people concerned, when and where, sealed under the data key (texts.py).
+    text_sealed: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True))
 
     anonymous: bool = Field(default=True)
     # AES-GCM ciphertext of {"name", "phone", "email"} under the data key; NULL if none.
@@ -187,7 +187,10 @@ class CaseMessage(SQLModel, table=True):
     author: MessageAuthor = enum_field(MessageAuthor, MessageAuthor.citizen)
     staff_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)
     kind: MessageKind = enum_field(MessageKind, MessageKind.message, index=True)
-    body: str = Field(default="", max_length=MESSAGE_MAX)
+    body: str = Field(default="", max_length=MESSAGE_MAX)  # staff messages only
+    # A citizen's message, sealed under the submission's data key; NULL for staff ones.
+    body_sealed: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True))
     public: bool = Field(default=True)
     reply_to_id: int | None = Field(default=None, foreign_key="casemessage.id")
     created_at: datetime = utc_field()  # hour precision for citizen messages
@@ -228,7 +231,9 @@ class CaseRating(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
     rating: Rating = enum_field(Rating, Rating.satisfied, index=True)
-    comment: str = Field(default="", max_length=REASON_MAX)
+    # The citizen's comment, sealed under the data key; NULL when none.
+    comment_sealed: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = utc_field()  # hour precision
 
 
@@ -243,7 +248,9 @@ class ReviewRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
-    reason: str = Field(default="", max_length=REASON_MAX)
+    # The citizen's reason, sealed under the data key; NULL when none.
+    reason_sealed: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True))
     status: ReviewStatus = enum_field(ReviewStatus, ReviewStatus.pending, index=True)
     created_at: datetime = utc_field()  # hour precision
     decided_at: datetime | None = utc_field(nullable=True)

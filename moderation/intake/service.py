@@ -44,6 +44,7 @@ from moderation.intake.receipts import (
     receipt_hash,
 )
 from moderation.intake.storage import seal_contact, seal_display_name
+from moderation.intake.texts import SubmissionText, seal_submission_text
 from moderation.intake.validation import (
     SuggestionInput,
     TextRules,
@@ -205,7 +206,8 @@ def _intake(session: Session, keys: IntakeKeys, form_token: str, purpose: str,
     if uploads:
         uploads.promote()
         _add_files(session, envelope, submission, uploads, clock)
-    index_submission(session, submission)  # the queue's search index (moderation.queue)
+    # The queue's blind search index (moderation.queue), from the text still in hand.
+    index_submission(session, keys, submission, submitted_text(data))
     return IntakeResult(submission, format_receipt(receipt),
                         proof_for(keys, submission, policy.timezone), created=True)
 
@@ -229,7 +231,9 @@ def _new_submission(keys: IntakeKeys, envelope: Envelope, kind: SubmissionKind,
     submission = Submission(
         reference=envelope.reference, kind=kind, channel=channel,
         receipt_hash=receipt_hash(keys, receipt), idempotency_hash=idem,
-        received_at=received, content=data.content, anonymous=data.anonymous,
+        received_at=received, anonymous=data.anonymous,
+        text_sealed=seal_submission_text(envelope.data_key, envelope.reference,
+                                         submitted_text(data)),
         wrapped_key=wrap_key(keys.master, envelope.data_key, envelope.reference),
         content_sha256=digest, decision_due_on=decision_due(received, policy.clocks,
                                                             policy.timezone),
@@ -237,15 +241,20 @@ def _new_submission(keys: IntakeKeys, envelope: Envelope, kind: SubmissionKind,
     )
     if isinstance(data, TipInput):
         submission.unit_concerned_id = data.unit_concerned_id
-        submission.people_concerned = data.people_concerned
-        submission.happened_when = data.happened_when
-        submission.happened_where = data.happened_where
     else:
         submission.category_id = data.category_id
     if not data.anonymous and not data.contact.is_empty():
         submission.contact_sealed = seal_contact(envelope.data_key, envelope.reference,
                                                  data.contact)
     return submission
+
+
+def submitted_text(data: TipInput | SuggestionInput) -> SubmissionText:
+    """The citizen-written fields of a validated form, as sealed and indexed."""
+    if isinstance(data, TipInput):
+        return SubmissionText(data.content, data.people_concerned, data.happened_when,
+                              data.happened_where)
+    return SubmissionText(data.content)
 
 
 def _add_files(session: Session, envelope: Envelope, submission: Submission,

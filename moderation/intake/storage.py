@@ -24,6 +24,7 @@ from moderation.intake.crypto import (
 from moderation.intake.files import file_context
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission, SubmissionFile
+from moderation.queue.models import SubmissionSearch
 from moderation.roles import Actor
 
 
@@ -107,11 +108,13 @@ def check_readable(upload_dir: Path, keys: IntakeKeys, submission: Submission,
 
 def erase(session: Session, submission: Submission, upload_dir: Path, actor: Actor, *,
           clock: Clock = system_clock) -> None:
-    """Crypto-erase a submission's contact details and files: drop the key, delete files.
+    """Crypto-erase a submission: drop its key, its search row and its files.
 
-    The text of the submission stays (the queue needs it); what identified the citizen
-    (contacts, file names, file contents) becomes unreadable. Audited; caller commits.
+    Everything the citizen wrote or sent (text, follow-ups, contacts, file names, file
+    contents) becomes unreadable at once; the workflow fields stay for the statistics.
+    Audited; caller commits.
     """
+
     files = list(session.exec(select(SubmissionFile).where(
         SubmissionFile.submission_id == submission.id)))
     submission.wrapped_key = None
@@ -119,6 +122,9 @@ def erase(session: Session, submission: Submission, upload_dir: Path, actor: Act
     submission.erased_at = clock().replace(minute=0, second=0, microsecond=0)
     submission.version += 1
     session.add(submission)
+    search_row = session.get(SubmissionSearch, submission.id)
+    if search_row is not None:
+        session.delete(search_row)  # the blind index would still say which words it had
     record(session, actor, "submission.erase", "submission", submission.id,
            after={"reference": submission.reference, "files": len(files)}, clock=clock)
     session.flush()

@@ -28,7 +28,7 @@ XLSX they are stored as typed text cells, which are never formulas.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from moderation.ledger.models import LedgerItem, LedgerStatus
@@ -97,19 +97,6 @@ def defused_row(row: dict[str, Any]) -> dict[str, Any]:
     """The row for CSV: text cells defused, None as empty."""
     return {k: (defuse(v) if k in TEXT_COLUMNS and isinstance(v, str) else
                 "" if v is None else v) for k, v in row.items()}
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text, whatever the reader gave (XLSX gives numbers and datetimes)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def parse_int(text: str) -> int:

@@ -15,14 +15,10 @@ record items already verified (no verification row is made for them).
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
@@ -34,7 +30,6 @@ from moderation.ledger.columns import (
     FIELD_COLUMN,
     LOCALIZED,
     TEXT_COLUMNS,
-    cell_text,
     measures_of,
     parse_bool,
     parse_date,
@@ -47,6 +42,7 @@ from moderation.ledger.models import DEFAULT_PROGRESS, LedgerCategory, LedgerIte
 from moderation.ledger.rollup import has_children
 from moderation.ledger.validation import LIMITS, LOCALES
 from moderation.roles import Actor
+from moderation.spreadsheet import TableBudget, TableRejected, read_table
 from moderation.units import Unit
 
 MAX_ROWS = 5_000
@@ -76,33 +72,22 @@ class ImportSummary:
 
 # ---------------------------------------------------------------- reading files
 
-def read_csv(data: bytes) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV file (a BOM is allowed), keyed by the header."""
-    try:
-        text = data.decode("utf-8-sig")
-        table = list(csv.reader(io.StringIO(text, newline="")))
-    except (UnicodeDecodeError, csv.Error):
-        raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
-    return _keyed(table, restore_text=True)
-
-
-def read_xlsx(data: bytes) -> list[dict[str, str]]:
-    """Rows of the first sheet of an XLSX workbook, keyed by the header."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        table = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
-        raise ImportFailed([RowError(1, "", m.BAD_FILE)]) from None
-    return _keyed(table, restore_text=False)
+REJECTIONS = {"bad_file": m.BAD_FILE, "hostile": m.HOSTILE_FILE, "too_big": m.FILE_TOO_BIG,
+              "empty": m.EMPTY_FILE}
 
 
 def read_file(data: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows of a CSV or XLSX file, told apart by content (an XLSX file is a zip)."""
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        return read_xlsx(data)
-    return read_csv(data)
+    """Rows of a CSV or XLSX file (told apart by content), keyed by the header.
+
+    The file is read within the spreadsheet budget (see moderation.spreadsheet); a hostile
+    or oversized file raises ImportFailed like any other unreadable file.
+    """
+    try:
+        table = read_table(data, filename, TableBudget(max_rows=MAX_ROWS + 1))
+    except TableRejected as refused:
+        raise ImportFailed([RowError(1, "", REJECTIONS[refused.reason])]) from None
+    is_csv = not (data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"))
+    return _keyed(table, restore_text=is_csv)
 
 
 def _keyed(table: list[list[str]], *, restore_text: bool) -> list[dict[str, str]]:

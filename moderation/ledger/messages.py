@@ -45,5 +45,9 @@ DUPLICATE_ID = _("This id appears on more than one row.")
 STALE_ROW = _("This item was changed after the file was exported. Export it again.")
 BAD_HEADER = _("The columns of the file do not match the ledger's columns.")
 BAD_FILE = _("The file could not be read as CSV or XLSX.")
+HOSTILE_FILE = _("The file contains XML document type declarations or entities, which are "
+                 "not accepted. Save it again from your spreadsheet program.")
+FILE_TOO_BIG = _("The file is larger than an import may be (at most 5,000 rows and 64 "
+                 "columns). Split it into smaller files.")
 EMPTY_FILE = _("The file has no rows.")
 DUPLICATE_CODE = _("Another item already has this code.")

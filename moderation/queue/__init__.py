@@ -5,8 +5,10 @@ Modules, one job each:
 - `listing`: `list_queue` with keyset pagination and opaque cursors.
 - `counts`: tab counts, the staff header counters and the daily digest counts.
 - `tokens`: the search tokeniser (CJK bigrams, lower-cased words), shared by both sides.
-- `search`: the search document of a submission and the indexed match clause.
+- `blind`: keyed hashes of the tokens (the blind index: no readable text in the index).
+- `search`: the blind search document of a submission and the indexed match clause.
 - `export`: the queue as CSV, without identity fields.
 - `similar`: similar-case hints.
-Nothing here writes, except `search.index_submission`; nothing imports Starlette.
+Nothing here writes, except `search.index_submission` and `unindex_submission`; nothing
+imports Starlette.
 """

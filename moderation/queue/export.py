@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 
 from moderation.errors import NotPermitted
 from moderation.intake.deadlines import DEFAULT_TIMEZONE, local_day
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Category, Submission
 from moderation.queue.filters import HANDLING, UNDECIDED, QueueQuery, where_clauses
 from moderation.queue.listing import after_clause, sort_expression
@@ -54,7 +55,7 @@ def _plain(value: Any) -> Any:
 
 
 def export_queue_csv(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
-                     tz: str = DEFAULT_TIMEZONE) -> Iterator[str]:
+                     keys: IntakeKeys, tz: str = DEFAULT_TIMEZONE) -> Iterator[str]:
     """CSV lines (header first, with a BOM so spreadsheets read UTF-8) of every matching item.
 
     Raises NotPermitted before the first line for roles other than leader and moderator.
@@ -62,7 +63,7 @@ def export_queue_csv(session: Session, actor: Actor, query: QueueQuery, now: dat
     if actor.role not in EXPORT_ROLES or actor.id is None:
         raise NotPermitted("the export is for leaders and moderators")
     query = query.validated()
-    clauses = where_clauses(session, actor, query, now, tz)  # validates before streaming
+    clauses = where_clauses(session, actor, query, now, tz, keys=keys)  # validates before streaming
     return _rows(session, actor, query, clauses, now, tz)
 
 

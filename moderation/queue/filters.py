@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from moderation.errors import NotPermitted, ValidationFailed
 from moderation.intake.deadlines import DEFAULT_TIMEZONE, local_day
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import (
     Channel,
     Priority,
@@ -195,9 +196,12 @@ def _start_of(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
 
-def filter_clauses(session: Session, query: QueueQuery,
-                   tz: str = DEFAULT_TIMEZONE) -> list[ColumnElement[bool]]:
-    """The filters of `query` (kind, state, ..., date range, search text)."""
+def filter_clauses(session: Session, query: QueueQuery, tz: str = DEFAULT_TIMEZONE, *,
+                   keys: IntakeKeys | None = None) -> list[ColumnElement[bool]]:
+    """The filters of `query` (kind, state, ..., date range, search text).
+
+    Searching needs `keys` (the blind index is keyed); ValueError without them.
+    """
     out: list[ColumnElement[bool]] = []
     pairs = ((Submission.kind, query.kind), (Submission.state, query.state),
              (Submission.channel, query.channel), (Submission.category_id, query.category_id),
@@ -213,15 +217,18 @@ def filter_clauses(session: Session, query: QueueQuery,
     if query.received_to is not None:
         out.append(col(Submission.received_at)
                    < _start_of(query.received_to + timedelta(days=1), tz))
-    found = search_clause(session, query.text)
+    if query.text.strip() and keys is None:
+        raise ValueError("searching the queue needs the intake keys")
+    found = search_clause(session, keys, query.text) if keys is not None else None
     if found is not None:
         out.append(found)
     return out
 
 
 def where_clauses(session: Session, actor: Actor, query: QueueQuery, now: datetime,
-                  tz: str = DEFAULT_TIMEZONE) -> list[ColumnElement[bool]]:
+                  tz: str = DEFAULT_TIMEZONE, *,
+                  keys: IntakeKeys | None = None) -> list[ColumnElement[bool]]:
     """Scope, tab and filters together: the WHERE of a page, a count or the export."""
     clauses = [c for c in (scope_clause(actor), tab_clause(query.tab, actor, now, tz))
                if c is not None]
-    return clauses + filter_clauses(session, query, tz)
+    return clauses + filter_clauses(session, query, tz, keys=keys)

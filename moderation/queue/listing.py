@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,7 +20,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from moderation.errors import ValidationFailed
+from moderation.intake.crypto import DecryptionFailed, unwrap_key
 from moderation.intake.deadlines import DEFAULT_TIMEZONE, local_day
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import (
     Channel,
     Priority,
@@ -27,6 +30,7 @@ from moderation.intake.models import (
     SubmissionKind,
     SubmissionState,
 )
+from moderation.intake.texts import open_submission_text
 from moderation.queue import messages as m
 from moderation.queue.filters import (
     HANDLING,
@@ -37,6 +41,8 @@ from moderation.queue.filters import (
     where_clauses,
 )
 from moderation.roles import Actor, Role
+
+log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 120
 MAX_LIMIT = 100
@@ -136,10 +142,28 @@ def decode_cursor(query: QueueQuery, cursor: str) -> tuple[datetime | date, int]
     return key, row_id
 
 
-def _item(row: Any, today: date) -> QueueItem:
+def excerpt_of(keys: IntakeKeys, reference: str, wrapped_key: bytes | None,
+               text_sealed: bytes | None) -> str:
+    """The start of a submission's content, opened with its key ("" once erased).
+
+    A row that does not open (altered, or sealed under another master key) shows no
+    excerpt rather than taking the whole queue down; its case page still fails loudly.
+    """
+    if wrapped_key is None:
+        return ""
+    try:
+        data_key = unwrap_key(keys.master, wrapped_key, reference)
+        return open_submission_text(data_key, reference, text_sealed).content[:EXCERPT_CHARS]
+    except DecryptionFailed:
+        log.warning("the text of %s does not open", reference)
+        return ""
+
+
+def _item(row: Any, today: date, keys: IntakeKeys) -> QueueItem:
     data = dict(row._mapping)
     data.pop("sort_key", None)
-    excerpt = data.pop("excerpt") or ""
+    excerpt = excerpt_of(keys, data["reference"], data.pop("wrapped_key"),
+                         data.pop("text_sealed"))
     state = SubmissionState(data["state"])
     due = (data["decision_due_on"] if state in UNDECIDED
            else data["handling_due_on"] if state in HANDLING else None)
@@ -147,15 +171,17 @@ def _item(row: Any, today: date) -> QueueItem:
 
 
 def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime, *,
-               after: str | None = None, limit: int = 25,
+               keys: IntakeKeys, after: str | None = None, limit: int = 25,
                tz: str = DEFAULT_TIMEZONE) -> Page:
     """One page of the queue as `actor` may see it; `after` is the previous page's cursor.
+
+    `keys` open each item's excerpt and hash the search text for the blind index.
 
     Raises NotPermitted (admins, press) and ValidationFailed (bad cursor or filters).
     """
     query = query.validated()
     limit = max(1, min(limit, MAX_LIMIT))
-    clauses = where_clauses(session, actor, query, now, tz)
+    clauses = where_clauses(session, actor, query, now, tz, keys=keys)
     key = sort_expression(query, actor)
     if after:
         key_value, last_id = decode_cursor(query, after)
@@ -163,14 +189,14 @@ def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime,
     order = ((key.desc(), col(Submission.id).desc()) if query.descending
              else (key.asc(), col(Submission.id).asc()))
     statement = (select(*ITEM_COLUMNS,
-                        func.substr(col(Submission.content), 1, EXCERPT_CHARS).label("excerpt"),
+                        col(Submission.wrapped_key), col(Submission.text_sealed),
                         key.label("sort_key"))
                  .where(*clauses).order_by(*order).limit(limit + 1))
     rows = list(session.execute(statement))
     today = local_day(now, tz)
     more = len(rows) > limit
     rows = rows[:limit]
-    items = [_item(r, today) for r in rows]
+    items = [_item(r, today, keys) for r in rows]
     next_cursor = None
     if more and rows:
         last = rows[-1]

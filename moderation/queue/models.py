@@ -1,4 +1,4 @@
-"""The search document of each submission (the database-specific index is in 0002)."""
+"""The search document of each submission (the database-specific index is in 0002/0003)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,16 @@ VECTOR_INDEX = "ix_submissionsearch_vector"
 
 
 class SubmissionSearch(SQLModel, table=True):
-    """Content, people concerned and reference of one submission, as search tokens.
+    """The blind index of one submission: keyed hashes of the tokens of its content,
+    people concerned, place and reference (`moderation.queue.blind`), never the text.
 
-    Only tokens, never shown; the row goes with its submission. Kept in step by
-    `moderation.queue.search.index_submission`.
+    Never shown; the row goes with its submission, or with its key when that is erased.
+    Kept in step by `moderation.queue.search.index_submission`.
     """
 
     submission_id: int = Field(sa_column=Column(
         Integer, ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True,
         autoincrement=False))
-    # Unbounded on purpose: up to about three tokens per character of a 20,000-character
+    # Unbounded on purpose: up to one 16-letter hash per character of a 20,000-character
     # submission; the 2,000-length convention of other fields does not apply to an index.
     document: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -1,43 +1,54 @@
-"""Full-text search over submissions, indexed on SQLite (FTS5) and PostgreSQL (GIN).
+"""Search over submissions through the blind index, on SQLite (FTS5) and PostgreSQL (GIN).
 
-Each submission has one `SubmissionSearch` row: its content, people concerned, place and
-reference as tokens (see `tokens`). Migration 0002 indexes that row: on SQLite an
-external-content FTS5 table kept in step by triggers; on PostgreSQL a generated
-`tsvector` column with a GIN index. A query becomes phrases of adjacent tokens (and a
-prefix for a lone character), all required; both engines answer from the index.
+Each submission has one `SubmissionSearch` row: the keyed hashes of the tokens of its
+content, people concerned, place and reference (see `blind`), never the text itself.
+Migration 0002 indexes that row (an FTS5 table kept in step by triggers on SQLite, made
+`detail=none` by 0003; a generated `tsvector` with a GIN index on PostgreSQL). A query
+matches the submissions whose documents hold every hash of its tokens; both engines
+answer from the index. The search key comes from `IntakeKeys.search`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, cast, column, false, literal_column, table
+from sqlalchemy import Integer, cast, column, false, func, literal_column, table
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from moderation.errors import ValidationFailed
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission
+from moderation.intake.texts import SubmissionText, case_texts
 from moderation.queue import messages as m
+from moderation.queue.blind import blind_document, blind_query
 from moderation.queue.models import FTS_TABLE, VECTOR_COLUMN, SubmissionSearch
-from moderation.queue.tokens import Term, document_text, query_terms
 
 QUERY_MAX = 200
+# Up to this many matches, a page is built from the matches; beyond, from the sort index.
+FEW_MATCHES = 500
 
 
-def search_document(submission: Submission) -> str:
-    """The indexed tokens of a submission."""
-    return document_text(submission.content, submission.people_concerned,
-                         submission.happened_where, submission.reference)
+def search_document(keys: IntakeKeys, reference: str, text: SubmissionText) -> str:
+    """The indexed document of a submission: hashes of its searchable tokens."""
+    return blind_document(keys.search, text.content, text.people_concerned,
+                          text.happened_where, reference)
 
 
-def index_submission(session: Session, submission: Submission) -> None:
-    """Create or refresh the search row of `submission` (flushes; the caller commits)."""
+def index_submission(session: Session, keys: IntakeKeys, submission: Submission,
+                     text: SubmissionText | None = None) -> None:
+    """Create or refresh the search row of `submission` (flushes; the caller commits).
+
+    Pass `text` when it is at hand (intake); otherwise it is opened with the data key.
+    """
     if submission.id is None:
         session.flush()
     assert submission.id is not None
-    document = search_document(submission)
+    if text is None:
+        text = case_texts(keys, submission).text
+    document = search_document(keys, submission.reference, text)
     row = session.get(SubmissionSearch, submission.id)
     if row is None:
         session.add(SubmissionSearch(submission_id=submission.id, document=document))
@@ -47,8 +58,17 @@ def index_submission(session: Session, submission: Submission) -> None:
     session.flush()
 
 
-def reindex_all(session: Session, batch: int = 500) -> int:
-    """Rebuild every search row (after a bulk import); returns how many were written."""
+def unindex_submission(session: Session, submission_id: int) -> None:
+    """Drop a submission's search row (its key was erased; flushes)."""
+    row = session.get(SubmissionSearch, submission_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def reindex_all(session: Session, keys: IntakeKeys, batch: int = 500) -> int:
+    """Rebuild every search row (after a bulk import or a new search key); returns how
+    many were written. Erased submissions lose their row."""
     done = 0
     last = 0
     while True:
@@ -57,63 +77,73 @@ def reindex_all(session: Session, batch: int = 500) -> int:
         if not rows:
             return done
         for submission in rows:
-            index_submission(session, submission)
+            if submission.wrapped_key is None:
+                unindex_submission(session, submission.id or 0)
+            else:
+                index_submission(session, keys, submission)
         done += len(rows)
         last = rows[-1].id or last
 
 
-def fts5_query(terms: list[Term], joiner: str = " AND ") -> str:
-    """An FTS5 MATCH expression: each term a quoted phrase, all required (or any, with OR)."""
-    parts = []
-    for term in terms:
-        phrase = " ".join(t.replace('"', '""') for t in term.tokens)
-        parts.append(f'"{phrase}"' + (" *" if term.prefix else ""))
-    return joiner.join(parts)
+def fts5_query(hashes: list[str], joiner: str = " AND ") -> str:
+    """An FTS5 MATCH expression: every hash required (or any, with " OR ")."""
+    return joiner.join(f'"{h}"' for h in hashes)
 
 
-def tsquery_text(terms: list[Term], joiner: str = " & ") -> str:
-    """A PostgreSQL tsquery literal: each term a `<->` phrase, all required."""
-    parts = []
-    for term in terms:
-        lexemes = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in term.tokens]
-        if term.prefix:
-            lexemes[-1] += ":*"
-        parts.append("(" + " <-> ".join(lexemes) + ")")
-    return joiner.join(parts)
+def tsquery_text(hashes: list[str], joiner: str = " & ") -> str:
+    """A PostgreSQL tsquery literal: every hash required (or any, with " | ")."""
+    return joiner.join(f"'{h}'" for h in hashes)
 
 
-def parse_query(text: str) -> list[Term]:
-    """The terms of a search box's text; ValidationFailed when it is too long."""
+def parse_query(keys: IntakeKeys, text: str) -> list[str]:
+    """The token hashes of a search box's text; ValidationFailed when it is too long,
+    or when it has only single characters (which the index does not hold)."""
     if len(text) > QUERY_MAX:
         raise ValidationFailed({"q": m.QUERY_TOO_LONG})
-    return query_terms(text)
+    hashes = blind_query(keys.search, text)
+    if not hashes and any(ch.isalnum() for ch in text):
+        raise ValidationFailed({"q": m.QUERY_TOO_SHORT})
+    return hashes
 
 
-def matching_ids(dialect: str, terms: list[Term], *, any_term: bool = False) -> Any:
-    """A SELECT of the ids of submissions matching every term (or any, with `any_term`),
-    answered by the index."""
+def matching_ids(dialect: str, hashes: list[str], *, any_term: bool = False) -> Any:
+    """A SELECT of the ids of submissions whose documents hold every hash (or any, with
+    `any_term`), answered by the index."""
     if dialect == "sqlite":
         fts = table(FTS_TABLE, column("rowid", Integer))
-        expression = fts5_query(terms, " OR " if any_term else " AND ")
+        expression = fts5_query(hashes, " OR " if any_term else " AND ")
         return sa_select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(expression))
     search = table(SubmissionSearch.__tablename__, column("submission_id", Integer),
                    column(VECTOR_COLUMN))
-    tsquery = tsquery_text(terms, " | " if any_term else " & ")
+    tsquery = tsquery_text(hashes, " | " if any_term else " & ")
     return (sa_select(search.c.submission_id)
             .where(search.c[VECTOR_COLUMN].op("@@")(cast(tsquery, TSQUERY))))
 
 
-def search_clause(session: Session, text: str) -> ColumnElement[bool] | None:
+def search_clause(session: Session, keys: IntakeKeys,
+                  text: str) -> ColumnElement[bool] | None:
     """A WHERE clause on `Submission` for the search box's text (None when it is blank).
 
     Text with no searchable character (only punctuation) matches nothing.
     """
     if not text.strip():
         return None
-    terms = parse_query(text)
-    if not terms:
+    hashes = parse_query(keys, text)
+    if not hashes:
         return false()
-    return col(Submission.id).in_(matching_ids(dialect_of(session), terms))
+    dialect = dialect_of(session)
+    found = matching_ids(dialect, hashes)
+    if dialect == "sqlite" and _matches_more_than(session, found, FEW_MATCHES):
+        # Many matches: fetching and sorting each of them costs more than walking the
+        # page's sort index and testing each id against the set; "+ 0" keeps SQLite
+        # from driving the plan from the set.
+        return (col(Submission.id) + 0).in_(found)
+    return col(Submission.id).in_(found)
+
+
+def _matches_more_than(session: Session, found: Any, limit: int) -> bool:
+    capped = found.limit(limit + 1).subquery()
+    return session.execute(sa_select(func.count()).select_from(capped)).scalar_one() > limit
 
 
 def dialect_of(session: Session) -> str:

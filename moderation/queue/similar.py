@@ -1,9 +1,9 @@
 """Similar-case hints: earlier or later submissions about the same unit or person, with
-similar text (Jaccard similarity of their search-token sets above a threshold).
+similar text (Jaccard similarity of their sets of blind token hashes above a threshold).
 
-Candidates come from the index: same unit concerned, or a document that contains one of
-the names in "people concerned", and sharing at least one of a sample of the
-submission's bigrams; only the newest `CANDIDATES` of those are compared.
+Candidates come from the blind index: same unit concerned, or a document that holds
+every token of one of the names in "people concerned", and sharing at least one of a
+sample of the submission's token hashes; only the newest `CANDIDATES` are compared.
 The caller checks that the actor may see the hints (moderators only).
 """
 
@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
+from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission
+from moderation.intake.texts import case_texts
+from moderation.queue.blind import blind_query
 from moderation.queue.models import SubmissionSearch
-from moderation.queue.search import dialect_of, matching_ids, search_document
-from moderation.queue.tokens import Term, query_terms
+from moderation.queue.search import dialect_of, matching_ids
 
 THRESHOLD = 0.3
 CANDIDATES = 200
@@ -41,24 +43,28 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def _shingles(document: str) -> set[str]:
-    # Two-character tokens carry the meaning of Chinese text; words count too.
-    return {t for t in document.split() if len(t) > 1}
+    # The index holds only bigrams and words (no single characters): all count.
+    return set(document.split())
 
 
-def similar_cases(session: Session, submission: Submission, limit: int = 5,
-                  threshold: float = THRESHOLD) -> list[SimilarCase]:
+def similar_cases(session: Session, keys: IntakeKeys, submission: Submission,
+                  limit: int = 5, threshold: float = THRESHOLD) -> list[SimilarCase]:
     """Up to `limit` other submissions similar to `submission`, most similar first."""
-    own = _shingles(search_document(submission))
-    if not own or submission.id is None:
+    if submission.id is None:
+        return []
+    own_row = session.get(SubmissionSearch, submission.id)
+    own = _shingles(own_row.document) if own_row else set()
+    if not own:
         return []
     dialect = dialect_of(session)
     related = []
     if submission.unit_concerned_id is not None:
         related.append(col(Submission.unit_concerned_id) == submission.unit_concerned_id)
-    for name in _NAME_SPLIT.split(submission.people_concerned or ""):
-        terms = query_terms(name, max_terms=1)
-        if len(name) >= 2 and terms:
-            related.append(col(Submission.id).in_(matching_ids(dialect, terms)))
+    people = case_texts(keys, submission).people_concerned
+    for name in _NAME_SPLIT.split(people):
+        hashes = blind_query(keys.search, name, max_terms=1)
+        if len(name) >= 2 and hashes:
+            related.append(col(Submission.id).in_(matching_ids(dialect, hashes)))
     if not related:
         return []
     ordered = sorted(own)
@@ -70,7 +76,7 @@ def similar_cases(session: Session, submission: Submission, limit: int = 5,
         .join(SubmissionSearch, col(SubmissionSearch.submission_id) == col(Submission.id))
         .where(col(Submission.id) != submission.id, or_(*related),
                col(Submission.id).in_(
-                   matching_ids(dialect, [Term((t,)) for t in sample], any_term=True)))
+                   matching_ids(dialect, sample, any_term=True)))
         .order_by(col(Submission.received_at).desc(), col(Submission.id).desc())
         .limit(CANDIDATES)).all()
     hints = []

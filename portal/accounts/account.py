@@ -11,14 +11,17 @@ from starlette.responses import Response
 from moderation.audit import record
 from moderation.roles import Role
 from portal.accounts import throttle, totp
-from portal.accounts.forms import REQUIRED, raw, text
+from portal.accounts.forms import raw, text
 from portal.accounts.login import CODE_FAILED, HOME, throttled
 from portal.accounts.models import RolePolicy, StaffUser
-from portal.accounts.passwords import hash_password, password_problem, verify_password
+from portal.accounts.notices import notify_security_change
+from portal.accounts.passwords import hash_password, password_problem
 from portal.accounts.permissions import actor_of, staff_user
+from portal.accounts.reauth import confirm, reauth_context
 from portal.accounts.sessions import (
     end_user_sessions,
     load_session,
+    session_data_after_sign_in,
     set_session_data,
     start_session,
     totp_enrolment_due,
@@ -53,27 +56,13 @@ def _account_page(request: Request, *, errors: dict[str, str] | None = None,
     saved = SAVED.get(request.query_params.get("saved", ""))
     return render(request, "auth/account.html", {
         "user": user, "totp_required": required, "errors": errors or {},
-        "saved": saved,
+        "saved": saved, "reauth": reauth_context(request, user),
     }, status_code=status_code)
 
 
 def account(request: Request) -> Response:
     """My account page."""
     return _account_page(request)
-
-
-def _check_current_password(request: Request, db: Session, user: StaffUser,
-                            password: str, errors: dict[str, str]) -> Response | None:
-    """Verify the current password, counting failures like sign-in failures."""
-    at = now(request)
-    keys = throttle.request_keys(request, user.username)
-    wait = throttle.retry_after(db, keys, at)
-    if wait is not None:
-        return throttled(request, wait)
-    if not verify_password(user.password_hash, password):
-        errors["current_password"] = WRONG_PASSWORD if password else REQUIRED
-        throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
-    return None
 
 
 async def change_password(request: Request) -> Response:
@@ -83,19 +72,19 @@ async def change_password(request: Request) -> Response:
 
 
 def _change_password(request: Request, form: FormData) -> Response:
-    current, new, confirm = (raw(form, "current_password"), raw(form, "new_password"),
-                             raw(form, "new_password_confirm"))
+    new, confirm_new = raw(form, "new_password"), raw(form, "new_password_confirm")
     errors: dict[str, str] = {}
     with db_session(request) as db:
         user = db.get(StaffUser, staff_user(request).id)
         assert user is not None
-        blocked = _check_current_password(request, db, user, current, errors)
+        blocked = confirm(request, db, user, form, errors, asked_in="current_password",
+                          always=True)
         if blocked is not None:
             return blocked
         problem = password_problem(new, user.username)
         if problem:
             errors["new_password"] = problem
-        elif new != confirm:
+        elif new != confirm_new:
             errors["new_password_confirm"] = NO_MATCH
         if errors:
             return _account_page(request, errors=errors, status_code=422)
@@ -106,13 +95,14 @@ def _change_password(request: Request, form: FormData) -> Response:
         # Other sessions (maybe someone else's) end; this one starts afresh.
         end_user_sessions(db, user.id)  # type: ignore[arg-type]
         response = redirect(f"{ACCOUNT_PATH}?saved=password")
-        start_session(request, db, response, user)
+        start_session(request, db, response, user, data=session_data_after_sign_in(now(request)))
         db.commit()
+    notify_security_change(request.app.state.settings, user, "password")
     return response
 
 
 def _enrol_page(request: Request, secret: str, *, error: str | None = None,
-                status_code: int = 200) -> Response:
+                errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     user = staff_user(request)
     uri = totp.provisioning_uri(secret, user.username, ISSUER)
     return render(request, "auth/totp_enrol.html", {
@@ -120,6 +110,7 @@ def _enrol_page(request: Request, secret: str, *, error: str | None = None,
         "qr": totp.qr_svg(uri, _("QR code for your authenticator app")),
         "error": error,
         "enrolment_due": totp_enrolment_due(request),
+        "reauth": reauth_context(request, user), "errors": errors or {},
     }, status_code=status_code)
 
 
@@ -160,6 +151,12 @@ def _totp_confirm(request: Request, form: FormData) -> Response:
         wait = throttle.retry_after(db, keys, at)
         if wait is not None:
             return throttled(request, wait)
+        errors: dict[str, str] = {}
+        blocked = confirm(request, db, user, form, errors)
+        if blocked is not None:
+            return blocked
+        if errors:
+            return _enrol_page(request, secret, errors=errors, status_code=422)
         step = totp.matching_step(secret, totp.normalise_code(text(form, "code")), at)
         if step is None:
             throttle.record_failure(db, keys, at, throttle.Limits.of(request.app.state.settings))
@@ -172,6 +169,7 @@ def _totp_confirm(request: Request, form: FormData) -> Response:
                before={"totp_enabled": False}, after={"totp_enabled": True},
                clock=clock(request))
         db.commit()
+    notify_security_change(request.app.state.settings, user, "totp-on")
     return redirect(HOME if due else f"{ACCOUNT_PATH}?saved=totp-on")
 
 
@@ -190,12 +188,11 @@ def _totp_disable(request: Request, form: FormData) -> Response:
             return redirect(ACCOUNT_PATH)
         if _totp_required(db, user.role):
             return _account_page(request, errors={"totp": TOTP_REQUIRED}, status_code=422)
-        blocked = _check_current_password(request, db, user,
-                                          raw(form, "totp_password"), errors)
+        blocked = confirm(request, db, user, form, errors, asked_in="totp_password",
+                          always=True)
         if blocked is not None:
             return blocked
         if errors:
-            errors = {"totp_password": errors["current_password"]}
             return _account_page(request, errors=errors, status_code=422)
         user.totp_secret, user.totp_last_step = None, None
         db.add(user)
@@ -203,4 +200,5 @@ def _totp_disable(request: Request, form: FormData) -> Response:
                before={"totp_enabled": True}, after={"totp_enabled": False},
                clock=clock(request))
         db.commit()
+    notify_security_change(request.app.state.settings, user, "totp-off")
     return redirect(f"{ACCOUNT_PATH}?saved=totp-off")

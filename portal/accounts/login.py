@@ -27,6 +27,7 @@ from portal.accounts.sessions import (
     end_session,
     load_session,
     pending_totp_user_id,
+    session_data_after_sign_in,
     start_session,
 )
 from portal.errors import error_page
@@ -99,7 +100,7 @@ def _login(request: Request, form: FormData) -> Response:
         else:
             response = redirect(_after_sign_in(db, user, next_url))
             throttle.clear(db, keys[0])
-            start_session(request, db, response, user)
+            start_session(request, db, response, user, data=session_data_after_sign_in(at))
             _audit_sign_in(db, user, at, two_factor=False)
         db.commit()
     return response
@@ -151,7 +152,7 @@ def _totp_login(request: Request, form: FormData) -> Response:
         response = redirect(_after_sign_in(db, user, safe_next(row.data.get("next"), "")))
         throttle.clear(db, keys[0])
         # Crossing an authentication boundary: a new session identifier.
-        start_session(request, db, response, user)
+        start_session(request, db, response, user, data=session_data_after_sign_in(at))
         _audit_sign_in(db, user, at, two_factor=True)
         db.commit()
     return response

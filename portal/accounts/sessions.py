@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, delete
 from starlette.requests import Request
@@ -18,6 +18,7 @@ from portal.web import db_session
 STAFF_COOKIE = "ms_staff"
 COOKIE_PATH = "/staff"
 TOUCH_EVERY = timedelta(seconds=60)
+REAUTH_KEY = "reauth_at"  # when the user last proved who they are (see accounts.reauth)
 
 
 def _hash(token: str) -> str:
@@ -42,6 +43,11 @@ def start_session(request: Request, db: Session, response: Response, user: Staff
                         secure=settings.production)
     request.scope.setdefault("state", {}).pop("staff_session", None)
     return row
+
+
+def session_data_after_sign_in(at: datetime) -> dict[str, str]:
+    """Session data for a fresh, full sign-in: it counts as a re-authentication."""
+    return {REAUTH_KEY: at.isoformat()}
 
 
 def end_session(request: Request, db: Session, response: Response) -> None:

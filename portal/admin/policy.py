@@ -10,6 +10,7 @@ from moderation.audit import record
 from moderation.roles import Role
 from portal.accounts.models import RolePolicy
 from portal.accounts.permissions import actor_of, staff_user
+from portal.accounts.reauth import confirm, reauth_context
 from portal.routing import read_form
 from portal.templating import render
 from portal.web import clock, db_session, redirect
@@ -27,10 +28,16 @@ def policy_form(request: Request) -> Response:
     """The policy form."""
     with db_session(request) as db:
         policy = current_policy(db)
+    return _policy_page(request, policy)
+
+
+def _policy_page(request: Request, policy: dict[str, bool],
+                 errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     return render(request, "admin/policy.html", {
         "roles": list(Role), "policy": policy,
         "saved": request.query_params.get("saved") == "1",
-    })
+        "reauth": reauth_context(request, staff_user(request)), "errors": errors or {},
+    }, status_code=status_code)
 
 
 async def policy_save(request: Request) -> Response:
@@ -40,6 +47,12 @@ async def policy_save(request: Request) -> Response:
     with db_session(request) as db:
         before = current_policy(db)
         if wanted != before:
+            errors: dict[str, str] = {}
+            blocked = confirm(request, db, staff_user(request), form, errors)
+            if blocked is not None:
+                return blocked
+            if errors:
+                return _policy_page(request, wanted, errors, 422)
             for role in Role:
                 row = db.get(RolePolicy, role) or RolePolicy(role=role)
                 row.require_totp = wanted[role.value]

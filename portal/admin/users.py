@@ -16,8 +16,10 @@ from moderation.roles import Role
 from moderation.units import Unit
 from portal.accounts.forms import check_text, checked, max_length, raw, text
 from portal.accounts.models import StaffUser
+from portal.accounts.notices import notify_security_change
 from portal.accounts.passwords import hash_password, password_problem
 from portal.accounts.permissions import actor_of, staff_user
+from portal.accounts.reauth import confirm, reauth_context
 from portal.accounts.sessions import end_user_sessions
 from portal.admin.common import get_or_404, parse_id, unit_names, unit_options
 from portal.labels import label
@@ -40,6 +42,10 @@ SAVED = {
     "password": N_("The password has been reset and the user signed out."),
     "totp": N_("Two-factor sign-in has been reset for this account."),
 }
+
+
+# Changes that widen or narrow what an account may do: they ask for re-authentication.
+ACCESS_FIELDS = ("role", "unit_id", "is_active", "can_view_identity")
 
 
 def snapshot(user: StaffUser) -> dict[str, Any]:
@@ -66,6 +72,7 @@ def _form_page(request: Request, db: Session, values: dict[str, Any],
         "limits": {name: max_length(StaffUser, name)
                    for name in ("username", "display_name", "email")},
         "saved": SAVED.get(request.query_params.get("saved", "")),
+        "reauth": reauth_context(request, staff_user(request)),
     }, status_code=status_code)
 
 
@@ -150,6 +157,9 @@ def _user_create(request: Request, form: FormData) -> Response:
     admin = staff_user(request)
     with db_session(request) as db:
         values, errors = _read(db, form, user=None, actor=admin)
+        blocked = confirm(request, db, admin, form, errors)
+        if blocked is not None:
+            return blocked
         if errors:
             return _form_page(request, db, values, errors, user=None, status_code=422)
         user = StaffUser(username=values["username"], display_name="", role=Role.moderator,
@@ -186,6 +196,15 @@ def _user_update(request: Request, form: FormData) -> Response:
             return _form_page(request, db, values, errors, user=user, status_code=422)
         before = snapshot(user)
         _apply(user, values)
+        widened = {k for k in ACCESS_FIELDS if snapshot(user)[k] != before[k]}
+        if widened:
+            db.expire(user)  # a throttled failure commits: it must not carry the change
+            blocked = confirm(request, db, admin, form, errors)
+            if blocked is not None:
+                return blocked
+            if errors:
+                return _form_page(request, db, values, errors, user=user, status_code=422)
+            _apply(user, values)
         db.add(user)
         if before["is_active"] and not user.is_active:
             end_user_sessions(db, user.id)  # type: ignore[arg-type]
@@ -194,6 +213,8 @@ def _user_update(request: Request, form: FormData) -> Response:
             record(db, actor_of(admin), "user.update", "staffuser", user.id,
                    before=before, after=after, clock=clock(request))
         db.commit()
+    if widened:
+        notify_security_change(request.app.state.settings, user, "access")
     return redirect(f"{USERS_PATH}/{user.id}?saved=updated")
 
 
@@ -208,29 +229,50 @@ def _user_reset_password(request: Request, form: FormData) -> Response:
     password = raw(form, "new_password")
     with db_session(request) as db:
         user = get_or_404(db, StaffUser, request.path_params["user_id"])
+        errors: dict[str, str] = {}
         problem = password_problem(password, user.username)
         if problem:
-            return _form_page(request, db, _values_of(user), {"new_password": problem},
-                              user=user, status_code=422)
+            errors["new_password"] = problem
+        blocked = confirm(request, db, admin, form, errors)
+        if blocked is not None:
+            return blocked
+        if errors:
+            return _form_page(request, db, _values_of(user), errors, user=user,
+                              status_code=422)
         user.password_hash = hash_password(password)
         db.add(user)
         end_user_sessions(db, user.id)  # type: ignore[arg-type]
         record(db, actor_of(admin), "user.password_reset", "staffuser", user.id,
                clock=clock(request))
         db.commit()
+    notify_security_change(request.app.state.settings, user, "password-reset")
     return redirect(f"{USERS_PATH}/{user.id}?saved=password")
 
 
-def user_reset_totp(request: Request) -> Response:
+async def user_reset_totp(request: Request) -> Response:
     """Turn off TOTP for an account whose phone is lost (it must enrol again if required)."""
+    form = await request.form()
+    return await run_in_threadpool(_user_reset_totp, request, form)
+
+
+def _user_reset_totp(request: Request, form: FormData) -> Response:
     admin = staff_user(request)
     with db_session(request) as db:
         user = get_or_404(db, StaffUser, request.path_params["user_id"])
-        if user.totp_secret:
-            user.totp_secret, user.totp_last_step = None, None
-            db.add(user)
-            record(db, actor_of(admin), "user.totp_reset", "staffuser", user.id,
-                   before={"totp_enabled": True}, after={"totp_enabled": False},
-                   clock=clock(request))
-            db.commit()
+        if not user.totp_secret:
+            return redirect(f"{USERS_PATH}/{user.id}")
+        errors: dict[str, str] = {}
+        blocked = confirm(request, db, admin, form, errors)
+        if blocked is not None:
+            return blocked
+        if errors:
+            return _form_page(request, db, _values_of(user), errors, user=user,
+                              status_code=422)
+        user.totp_secret, user.totp_last_step = None, None
+        db.add(user)
+        record(db, actor_of(admin), "user.totp_reset", "staffuser", user.id,
+               before={"totp_enabled": True}, after={"totp_enabled": False},
+               clock=clock(request))
+        db.commit()
+    notify_security_change(request.app.state.settings, user, "totp-reset")
     return redirect(f"{USERS_PATH}/{user.id}?saved=totp")

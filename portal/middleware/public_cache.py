@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.middleware.outage import database_unavailable
+from portal.public.display_mode import is_elder
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
 CACHEABLE = re.compile(
@@ -67,7 +69,9 @@ class PublicPageCache:
             return None
         minute = self.clock().replace(second=0, microsecond=0)  # type: ignore[attr-defined]
         locale = scope.get("state", {}).get("locale")
-        return (scope["path"], scope.get("query_string", b""), locale, minute, _current[0])
+        elder = is_elder(Headers(scope=scope))
+        return (scope["path"], scope.get("query_string", b""), locale, elder, minute,
+                _current[0])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)

@@ -2,9 +2,10 @@
 
 Rotation without downtime for readers: give every worker the new key as ENCRYPTION_KEY
 and the old one as ENCRYPTION_KEY_PREVIOUS (both open the data), then run
-`portal keys rotate`, which re-wraps each submission's data key and each TOTP secret
-under the new key in small committed batches (resumable: what is done is skipped), and
-finally drop ENCRYPTION_KEY_PREVIOUS. The data itself is never re-encrypted.
+`portal keys rotate`, which re-wraps each submission's data key (and re-keys its blind
+search index, which derives from the master key) and each TOTP secret under the new key
+in small committed batches (resumable: what is done is skipped), and finally drop
+ENCRYPTION_KEY_PREVIOUS. The data itself is never re-encrypted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from moderation.intake.crypto import DecryptionFailed, unwrap_key, wrap_key
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission
 from moderation.keycheck import KeysDoNotMatch, check_keys, reseal_canary
+from moderation.queue.search import index_submission
 from moderation.roles import Actor
 from portal.accounts import totp
 from portal.accounts.models import StaffUser
@@ -74,8 +76,11 @@ def rotate(engine: Engine, settings: Settings, keys: IntakeKeys, actor: Actor,
             if not rows:
                 break
             for submission in rows:
-                _rewrap(submission, keys, report)
-                session.add(submission)
+                if _rewrap(submission, keys, report):
+                    session.add(submission)
+                    # The blind index is keyed from the master key: re-key it in the
+                    # same commit, so a resumed rotation finds both done or both not.
+                    index_submission(session, keys, submission)
             last_id = rows[-1].id or last_id
             session.commit()  # one batch at a time: an interrupted rotation resumes
     new_totp, old_totp = totp.opening_keys(settings)[0], totp.opening_keys(settings)[1:]
@@ -101,12 +106,13 @@ def rotate(engine: Engine, settings: Settings, keys: IntakeKeys, actor: Actor,
     return report
 
 
-def _rewrap(submission: Submission, keys: IntakeKeys, report: RotationReport) -> None:
+def _rewrap(submission: Submission, keys: IntakeKeys, report: RotationReport) -> bool:
+    """Re-wrap one data key under the current master key; True if it changed."""
     wrapped, reference = submission.wrapped_key, submission.reference
     try:
         unwrap_key(keys.master, wrapped, reference)
         report.already += 1
-        return
+        return False
     except DecryptionFailed:
         pass
     try:
@@ -114,6 +120,7 @@ def _rewrap(submission: Submission, keys: IntakeKeys, report: RotationReport) ->
     except DecryptionFailed:
         report.unreadable += 1
         log.warning("submission %s: its key opens with neither key", reference)
-        return
+        return False
     submission.wrapped_key = wrap_key(keys.master, data_key, reference)
     report.rewrapped += 1
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.public.announcements import announcement_detail, announcement_list
+from portal.public.display_mode import set_mode
 from portal.public.feeds import atom_feed, robots, sitemap
 from portal.public.language import set_language
 from portal.public.media import cover
@@ -23,5 +24,6 @@ routes = [
     route("/sitemap.xml", sitemap, roles=PUBLIC, name="sitemap"),
     route("/robots.txt", robots, roles=PUBLIC, name="robots"),
     route("/lang/{locale}", set_language, roles=PUBLIC, name="set_language"),
+    route("/view/{mode}", set_mode, roles=PUBLIC, name="set_mode"),
     route("/media/covers/{name}", cover, roles=PUBLIC, name="cover"),
 ]

@@ -29,6 +29,7 @@ from moderation.intake.models import (
     SubmissionFile,
 )
 from moderation.intake.storage import Contact
+from moderation.intake.texts import case_texts
 from moderation.queue.similar import similar_cases
 from moderation.roles import Actor, Role
 from moderation.workflow import deadlines
@@ -50,6 +51,7 @@ from portal.queue.common import (
 )
 from portal.queue.labels import options, qlabel
 from portal.templating import render
+from portal.track.common import intake_keys
 from portal.track.staff_files import download_name
 from portal.web import db_session
 
@@ -160,8 +162,10 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
     main = db.get(Submission, submission.duplicate_of_id) if submission.duplicate_of_id \
         else None
     is_moderator = actor.role == Role.moderator
+    keys = intake_keys(request)
     return {
         "case": submission,
+        "texts": case_texts(keys, submission),
         "actor_role": actor.role.value if actor.role else "",
         "due": deadlines.due_on(submission),
         "overdue": deadlines.is_overdue(submission, now, tz),
@@ -177,7 +181,7 @@ def case_context(db: Session, request: Request, actor: Actor, submission: Submis
         "review": followup.current_review(db, submission),
         "main_case": main,
         "duplicates": duplicates_of(db, submission.id) if submission.id else [],
-        "similar": similar_cases(db, submission) if is_moderator else [],
+        "similar": similar_cases(db, keys, submission) if is_moderator else [],
         "actions": actions,
         "Action": Action,
         "forms": forms,

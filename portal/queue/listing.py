@@ -41,6 +41,7 @@ from portal.queue.common import (
 from portal.queue.forms import FormState
 from portal.queue.labels import options, qlabel
 from portal.templating import render
+from portal.track.common import intake_keys
 from portal.web import db_session, redirect
 
 FILTER_KEYS = ("tab", "kind", "state", "channel", "unit", "category", "priority", "from",
@@ -79,8 +80,8 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
     errors: dict[str, str] = {}
     try:
         query = QueueQuery.from_params(params)
-        page = list_queue(db, actor, query, now, after=request.query_params.get("after"),
-                          limit=PAGE_SIZE, tz=tz)
+        page = list_queue(db, actor, query, now, keys=intake_keys(request),
+                          after=request.query_params.get("after"), limit=PAGE_SIZE, tz=tz)
     except ValidationFailed as error:
         errors = dict(error.errors)
         query, page = None, None
@@ -139,7 +140,8 @@ def export_csv(request: Request) -> Response:
     db = Session(request.state.engine, expire_on_commit=False)
     try:
         query = QueueQuery.from_params(params)
-        lines = export_queue_csv(db, actor, query, clock(), tz=tz_of(request))
+        lines = export_queue_csv(db, actor, query, clock(), keys=intake_keys(request),
+                                 tz=tz_of(request))
         record(db, actor, "queue.export", "queue", "csv",
                after={k: v for k, v in params.items() if v}, clock=clock)
         db.commit()

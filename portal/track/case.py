@@ -23,6 +23,7 @@ from moderation.intake.files import UploadBatch
 from moderation.intake.followup import FollowupRefused
 from moderation.intake.models import Rating, Submission, SubmissionKind, SubmissionState
 from moderation.intake.public_status import main_case, public_view
+from moderation.intake.texts import case_texts
 from moderation.ledger.cases import items_for_submission
 from portal.locale_context import lazy_gettext as N_
 from portal.streaming_form import FormRejected
@@ -106,6 +107,7 @@ def _case_context(request: Request, db: Session, submission: Submission,
                            and not e.answered],
         "submitted_files": followup.submitted_files(db, keys, submission),
         "rating": followup.current_rating(db, submission),
+        "texts": case_texts(keys, submission),
         "can_rate": followup.can_rate(db, submission),
         "review": followup.current_review(db, submission),
         "can_review": followup.can_request_review(db, submission, now, rules,
@@ -216,6 +218,7 @@ def _save_message(request: Request, submission_id: int, form_name: str,
                   batch: UploadBatch | None) -> Response:
     values = _text_values(fields, "body")
     clock = request.app.state.clock
+    keys = intake_keys(request)
     try:
         with db_session(request) as db:
             submission = db.get(Submission, submission_id)
@@ -223,11 +226,11 @@ def _save_message(request: Request, submission_id: int, form_name: str,
                 raise NotFound("case gone")
             try:
                 if question_id is None:
-                    followup.add_message(db, submission, values["body"], uploads=batch,
-                                         clock=clock)
+                    followup.add_message(db, submission, values["body"], keys=keys,
+                                         uploads=batch, clock=clock)
                 else:
                     followup.answer_question(db, submission, question_id, values["body"],
-                                             uploads=batch, clock=clock)
+                                             keys=keys, uploads=batch, clock=clock)
             except ValidationFailed as exc:
                 db.rollback()
                 return _render_case(request, db, submission,
@@ -257,7 +260,7 @@ async def post_rating(request: Request) -> Response:
 def _rate(request: Request, values: dict[str, str]) -> Response:
     def rate(db: Session, submission: Submission) -> None:
         followup.rate(db, submission, values["rating"] or None, values["comment"],
-                      clock=request.app.state.clock)
+                      keys=intake_keys(request), clock=request.app.state.clock)
 
     return _citizen_action(request, "rating", "rating", values, rate)
 
@@ -271,7 +274,7 @@ async def post_review(request: Request) -> Response:
 
 def _review(request: Request, values: dict[str, str]) -> Response:
     def request_review(db: Session, submission: Submission) -> None:
-        followup.request_review(db, submission, values["reason"],
+        followup.request_review(db, submission, values["reason"], keys=intake_keys(request),
                                 clock=request.app.state.clock, rules=clock_rules(db),
                                 tz=settings_of(request).timezone)
 
