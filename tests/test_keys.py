@@ -103,6 +103,10 @@ def test_rotation_rewraps_every_key_and_totp_secret_and_the_old_key_can_go(
     user = db.exec(select(StaffUser).where(StaffUser.username == "leader1")).one()
     assert totp.unseal(totp.sealing_key(after), user.totp_secret) == secret
     assert totp.unseal(totp.sealing_key(old), user.totp_secret) is None
+    from moderation.queue.search import search_clause
+
+    found = db.exec(select(Submission.id).where(search_clause(db, keys, "ContentMarker"))).all()
+    assert sorted(found) == sorted(c.submission.id for c in cases)  # the index was re-keyed
     with pytest.raises(KeysDoNotMatch):
         _start(old, engine, clock)
     assert verify(db) == []
