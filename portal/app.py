@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -14,13 +16,18 @@ from starlette.routing import Mount
 from moderation.clock import Clock, system_clock
 from portal.csrf import CsrfMiddleware
 from portal.db import make_engine
-from portal.errors import EXCEPTION_HANDLERS
+from portal.errors import EXCEPTION_HANDLERS, unavailable_page
 from portal.intake.config import build_intake_config, clean_intake_storage
 from portal.middleware.locale import LocaleMiddleware
+from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
 from portal.middleware.security_headers import SecurityHeadersMiddleware
 from portal.middleware.server_error import ServerErrorPageMiddleware
 from portal.middleware.trusted_hosts import TrustedHostMiddleware
+from portal.ops.health import Metrics, MetricsMiddleware
+from portal.ops.health import routes as health_routes
+from portal.ops.keys import verify_keys_at_start
+from portal.ops.retention import daily_job
 from portal.queue.header import template_globals as queue_template_globals
 from portal.settings import Settings
 from portal.slotted_pages import SlottedPages
@@ -59,27 +66,38 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         own_engine = engine is None
         active = engine or make_engine(settings.database_url)
         app.state.engine = active
-        # Uploads cut short by a crash or a kill leave temporary files: remove them now.
+        # Wrong keys stop the start here, naming the setting, before any page is served.
+        verify_keys_at_start(settings, app.state.intake.keys, active, clock)
+        # Leftovers of uploads cut short by a crash (older than the grace period) go now.
         clean_intake_storage(app.state.intake, active)
+        retention = asyncio.create_task(daily_job(active, settings.upload_dir, clock))
         try:
             yield {"engine": active}
         finally:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             if own_engine:
                 active.dispose()
 
+    metrics = Metrics(lambda: getattr(app.state, "engine", None))
     middleware = [
         # First: a hit skips everything below; it replays the headers stored with the page.
+        # While the database is away it serves the last good copy (marked by the outage
+        # layer below), so cache hits are not counted in the metrics.
         Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds,
                    locales=settings.locales, default_locale=settings.default_locale),
+        Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
         Middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts),
         Middleware(LocaleMiddleware, locales=settings.locales, default=settings.default_locale),
         Middleware(ServerErrorPageMiddleware, tracebacks=not settings.production),
         Middleware(CsrfMiddleware, base_url=settings.base_url,
                    secure_cookies=settings.production),
+        Middleware(OutageMiddleware, render=unavailable_page),
     ]
     app = Starlette(
-        routes=[*all_routes(), Mount("/static", app=static, name="static")],
+        routes=[*all_routes(), *health_routes(), Mount("/static", app=static, name="static")],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
@@ -87,6 +105,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     # Slash redirects are made by portal.errors.slash_redirect, relative, never from `Host`.
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.clock = clock
     app.state.intake = build_intake_config(settings)
     app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app

@@ -9,10 +9,14 @@ from __future__ import annotations
 import logging
 
 from portal.app import create_app
+from portal.logging_setup import strip_tracebacks
 from portal.settings import Settings
 
 # The access log would record every citizen's address and user agent; `portal serve`
 # turns it off, and so does this module, whatever flags the process manager was given.
 logging.getLogger("uvicorn.access").disabled = True
 
-app = create_app(Settings.from_env())
+settings = Settings.from_env()
+if settings.production:
+    strip_tracebacks()
+app = create_app(settings)

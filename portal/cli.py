@@ -57,12 +57,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from portal.app import create_app
 
     settings = _settings()
+    if settings.production:
+        from portal.logging_setup import strip_tracebacks
+
+        strip_tracebacks()
     app = create_app(settings)
-    # access_log=False: the server must not record client addresses or user agents.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False,
-                proxy_headers=bool(settings.trusted_proxies),
-                forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
-                server_header=False, date_header=False, log_level="info")
+    from portal.ops.serving import uvicorn_options
+
+    uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 
 
@@ -226,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_digest)
     sub.add_parser("routes", help="print who may use each route").set_defaults(
         func=cmd_routes)
+    from portal.ops.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 

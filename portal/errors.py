@@ -17,7 +17,7 @@ from moderation.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from portal.csrf import CsrfFailed
+from portal.csrf import CSRF_FIELD, CsrfFailed
 from portal.locale_context import gettext as _
 from portal.locale_context import lazy_gettext
 from portal.streaming_form import FormRejected
@@ -45,6 +45,9 @@ MESSAGES: dict[int, tuple[str, str]] = {
           lazy_gettext("Some of what you entered could not be accepted.")),
     429: (lazy_gettext("Too many attempts"),
           lazy_gettext("Too many attempts in a short time. Please wait and try again.")),
+    503: (lazy_gettext("Temporarily unavailable"),
+          lazy_gettext("The service is temporarily unavailable because of maintenance or a "
+                       "fault. Please try again in a few minutes.")),
     500: (lazy_gettext("Something went wrong"),
           lazy_gettext("An unexpected error happened. It has been recorded; "
                        "please try again later.")),
@@ -70,6 +73,51 @@ def error_page(request: Request, status: int, detail: str | None = None,
     except Exception:  # the error page itself must never fail
         log.exception("error page failed to render")
         return PlainTextResponse(f"{status}", status_code=status, headers=headers)
+
+
+# Names of the fields people type into, for the form an outage page gives back.
+FIELD_LABELS: dict[str, str] = {
+    "content": lazy_gettext("What happened"),
+    "contact_name": lazy_gettext("Your name"),
+    "contact_phone": lazy_gettext("Phone"),
+    "contact_email": lazy_gettext("Email"),
+    "person_name": lazy_gettext("Name of the staff member"),
+    "person_post": lazy_gettext("Post or position"),
+    "happened_when": lazy_gettext("When"),
+    "happened_where": lazy_gettext("Where"),
+    "title": lazy_gettext("Title"),
+    "body": lazy_gettext("Text"),
+    "reason": lazy_gettext("Reason"),
+    "reply": lazy_gettext("Reply"),
+    "note": lazy_gettext("Note"),
+}
+_NEVER_ECHOED = {CSRF_FIELD, "website"}  # a fresh CSRF token is issued; the honeypot stays empty
+_SECRET_NAMES = ("password", "secret", "totp", "otp", "receipt")  # typed again, never echoed
+
+
+def _is_typed_text(name: str, value: str) -> bool:
+    """Text a person wrote (not a token or a choice): shown so it can be read and copied."""
+    if not value.strip():
+        return False
+    return name in FIELD_LABELS or any(ch.isspace() or not ch.isascii() for ch in value)
+
+
+def unavailable_page(request: Request, fields: list[tuple[str, str]]) -> Response:
+    """503 with Retry-After; a posted form's text comes back in a form to send again."""
+    from portal.middleware.outage import RETRY_AFTER_SECONDS
+
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    echoed = [(name, value, _is_typed_text(name, value)) for name, value in fields
+              if name not in _NEVER_ECHOED and not any(s in name for s in _SECRET_NAMES)]
+    try:
+        return render(request, "errors/unavailable.html",
+                      {"fields": echoed, "action": request.url.path,
+                       "label_of": lambda name: _(FIELD_LABELS[name]) if name in FIELD_LABELS
+                       else name},
+                      status_code=503, headers=headers)
+    except Exception:  # the page itself must never fail
+        log.warning("outage page failed to render")
+        return PlainTextResponse("503", status_code=503, headers=headers)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:

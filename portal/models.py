@@ -11,6 +11,7 @@ from moderation.intake.models import (
     Submission,
     SubmissionFile,
 )
+from moderation.keycheck import KeyCheck
 from moderation.ledger.models import (
     LedgerCaseLink,
     LedgerCategory,
@@ -24,6 +25,7 @@ from moderation.ledger.models import (
 from moderation.queue.models import SubmissionSearch
 from moderation.ratelimit import RateCounter
 from moderation.replies.models import PublicReply
+from moderation.retention import RetentionPolicy
 from moderation.units import Unit
 from moderation.workflow.models import WorkflowPolicy
 from portal.accounts.models import RolePolicy, StaffUser, WebSession
@@ -49,6 +51,7 @@ __all__ = [
     "Category",
     "ClockPolicy",
     "HeadlineFigure",
+    "KeyCheck",
     "LedgerCaseLink",
     "LedgerCategory",
     "LedgerEntry",
@@ -62,6 +65,7 @@ __all__ = [
     "PublicReply",
     "RateCounter",
     "ReceiptHandover",
+    "RetentionPolicy",
     "ReviewRequest",
     "RolePolicy",
     "StaffUser",

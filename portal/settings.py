@@ -41,6 +41,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Citizen intake (moderation/intake): master key source, clocks' time zone, upload caps.
     encryption_key: str = field(default="", repr=False)
+    # During a key rotation: the master key's previous source (ENCRYPTION_KEY_PREVIOUS).
+    encryption_key_previous: str = field(default="", repr=False)
     timezone: str = "Asia/Shanghai"
     upload_max_file_bytes: int = 50 * 1024 * 1024
     upload_max_total_bytes: int = 200 * 1024 * 1024
@@ -54,6 +56,15 @@ class Settings:
     # Portal-wide caps of citizen forms posted and sent per hour (flood protection).
     intake_forms_per_hour: int = 3000
     intake_sends_per_hour: int = 1000
+    # Start-up clean-up leaves uploads younger than this alone (another worker's, in flight).
+    cleanup_grace_minutes: int = 60
+    # Slow and idle clients (portal.ops.serving reads the same variables per connection).
+    client_header_timeout: int = 10
+    client_body_timeout: int = 20
+    client_body_min_rate: int = 1024
+    keepalive_timeout: int = 5
+    # Addresses or networks allowed to read /metrics (everyone else gets a 404).
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = ""
@@ -121,6 +132,8 @@ class Settings:
             allowed_hosts=allowed_hosts,
             trusted_proxies=proxies,
             encryption_key=_encryption_key(values.get("ENCRYPTION_KEY", "")),
+            encryption_key_previous=_encryption_key(values.get("ENCRYPTION_KEY_PREVIOUS", ""),
+                                                    "ENCRYPTION_KEY_PREVIOUS"),
             timezone=_timezone(values.get("TIMEZONE", "Asia/Shanghai")),
             upload_max_file_bytes=_int(values, "UPLOAD_MAX_FILE_BYTES", 50 * 1024 * 1024),
             upload_max_total_bytes=_int(values, "UPLOAD_MAX_TOTAL_BYTES", 200 * 1024 * 1024),
@@ -132,6 +145,12 @@ class Settings:
             data_cache_seconds=_int(values, "DATA_CACHE_SECONDS", 5, allow_zero=True),
             intake_forms_per_hour=_int(values, "INTAKE_FORMS_PER_HOUR", 3000),
             intake_sends_per_hour=_int(values, "INTAKE_SENDS_PER_HOUR", 1000),
+            cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),
+            client_header_timeout=_int(values, "CLIENT_HEADER_TIMEOUT", 10),
+            client_body_timeout=_int(values, "CLIENT_BODY_TIMEOUT", 20),
+            client_body_min_rate=_int(values, "CLIENT_BODY_MIN_RATE", 1024),
+            keepalive_timeout=_int(values, "KEEPALIVE_TIMEOUT", 5),
+            metrics_allow=_networks(values.get("METRICS_ALLOW", "127.0.0.1,::1")),
             smtp_host=values.get("SMTP_HOST", "").strip(),
             smtp_port=_int(values, "SMTP_PORT", 25),
             smtp_from=values.get("SMTP_FROM", "").strip(),
@@ -153,11 +172,25 @@ def _int(values: Mapping[str, str], name: str, default: int, *, allow_zero: bool
     return number
 
 
-def _encryption_key(given: str) -> str:
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (CIDR), each checked."""
+    import ipaddress
+
+    found = tuple(x.strip() for x in raw.split(",") if x.strip())
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(f"METRICS_ALLOW: {item!r} is not an address or network") \
+                from None
+    return found
+
+
+def _encryption_key(given: str, name: str = "ENCRYPTION_KEY") -> str:
     """ENCRYPTION_KEY is optional (the master key is then derived from SECRET_KEY)."""
     given = given.strip()
     if given and len(given) < MIN_SECRET_LENGTH:
-        raise SettingsError(f"ENCRYPTION_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
     return given
 
 

@@ -84,7 +84,8 @@ def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
         return
     path = tmp_path / "test.sqlite3"
     shutil.copyfile(migrated_template, path)
-    eng = make_engine(f"sqlite:///{path}")
+    # Tests need no power-cut durability; an fsync per commit would slow the suite a lot.
+    eng = make_engine(f"sqlite:///{path}", sqlite_synchronous="NORMAL")
     yield eng
     eng.dispose()
 

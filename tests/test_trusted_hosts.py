@@ -69,7 +69,8 @@ def _get_paths(app: Any, prefix: str) -> list[str]:
 
 
 def _assert_nothing_from_headers(response: Any, path: str) -> None:
-    assert response.status_code < 500, path
+    # /readyz answers 503 while UPLOAD_DIR (not made here) is missing: that is its job.
+    assert response.status_code < 500 or (path == "/readyz" and response.status_code == 503), path
     assert EVIL not in response.text, path
     for name, value in response.headers.items():
         assert EVIL not in value, f"{path}: {name}"

@@ -34,7 +34,9 @@ def portal_env(tmp: Path) -> dict[str, str]:
            if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "UPLOAD_DIR", "BASE_URL")}
     env.update(MINSHENG_MODE="dev", SECRET_KEY="crash-test-secret-" + "c" * 40,
                DATA_DIR=str(tmp / "data"), UPLOAD_DIR=str(tmp / "uploads"),
-               DATABASE_URL=f"sqlite:///{tmp / 'crash.sqlite3'}", PYTHONPATH=str(ROOT))
+               DATABASE_URL=f"sqlite:///{tmp / 'crash.sqlite3'}", PYTHONPATH=str(ROOT),
+               CLEANUP_GRACE_MINUTES="0",  # one worker: its restart may remove every leftover
+               CLIENT_BODY_TIMEOUT="600")  # the test pauses mid-upload on purpose
     return env
 
 

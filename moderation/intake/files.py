@@ -261,7 +261,7 @@ class UploadBatch:
             os.replace(part, final)
             self.promoted.append(final)
         settle(*self.promoted, self.upload_dir)
-        _fsync_dir(self.upload_dir)
+        fsync_dir(self.upload_dir)
 
     def abort(self) -> None:
         """Delete every file of this batch, promoted or not (the transaction failed)."""
@@ -273,7 +273,8 @@ class UploadBatch:
         settle(self.upload_dir)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOATIME", 0))
     try:
         os.fsync(fd)

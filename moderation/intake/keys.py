@@ -41,12 +41,19 @@ class IntakeKeys:
     handover: bytes  # HMAC(nonce, browser) -> the token that shows a receipt once
     master: bytes  # wraps the per-submission data keys
     search: bytes  # HMAC of search tokens (the blind index), derived from the master key
+    previous_master: bytes | None = None  # during a key rotation: opens what is not re-wrapped
 
     @classmethod
-    def from_secrets(cls, secret_key: str, encryption_key: str = "") -> IntakeKeys:
-        """Derive every key from the secret key (the master key from ENCRYPTION_KEY if set)."""
+    def from_secrets(cls, secret_key: str, encryption_key: str = "",
+                     previous_encryption_key: str = "") -> IntakeKeys:
+        """Derive every key from the secret key (the master key from ENCRYPTION_KEY if set).
+
+        `previous_encryption_key` is the master key's source before a rotation.
+        """
         root = secret_key.encode()
         master_root = encryption_key.encode() if encryption_key else root
+        previous = (hkdf(previous_encryption_key.encode(), "intake/master-key")
+                    if previous_encryption_key else None)
         master = hkdf(master_root, "intake/master-key")
         return cls(
             receipt=hkdf(root, "intake/receipt"),
@@ -58,6 +65,7 @@ class IntakeKeys:
             handover=hkdf(root, "intake/receipt-handover"),
             master=master,
             search=hkdf(master, "intake/search-index"),
+            previous_master=previous,
         )
 
     def ratelimit_key_for(self, day: date) -> bytes:

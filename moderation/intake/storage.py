@@ -15,6 +15,7 @@ from moderation.audit import record
 from moderation.clock import Clock, system_clock
 from moderation.intake.crypto import (
     DecryptingReader,
+    DecryptionFailed,
     file_key,
     open_sealed,
     seal,
@@ -41,8 +42,16 @@ class Contact:
 
 
 def data_key_of(keys: IntakeKeys, submission: Submission) -> bytes:
-    """Unwrap a submission's data key (DecryptionFailed once erased)."""
-    return unwrap_key(keys.master, submission.wrapped_key, submission.reference)
+    """Unwrap a submission's data key (DecryptionFailed once erased).
+
+    During a key rotation, a key not yet re-wrapped opens with the previous master key.
+    """
+    try:
+        return unwrap_key(keys.master, submission.wrapped_key, submission.reference)
+    except DecryptionFailed:
+        if keys.previous_master is None or submission.wrapped_key is None:
+            raise
+        return unwrap_key(keys.previous_master, submission.wrapped_key, submission.reference)
 
 
 def seal_contact(data_key: bytes, reference: str, contact: Contact) -> bytes:
@@ -81,6 +90,21 @@ def open_stored(upload_dir: Path, keys: IntakeKeys, submission: Submission,
     key = file_key(data_key_of(keys, submission), row.stored_name)
     with open_quietly(Path(upload_dir) / row.stored_name) as fh:
         yield DecryptingReader(fh, key, file_context(submission.reference, row.stored_name))
+
+
+def check_readable(upload_dir: Path, keys: IntakeKeys, submission: Submission,
+                   row: SubmissionFile) -> None:
+    """Raise DecryptionFailed (or OSError) unless the file's first and last chunks open.
+
+    Run before a download's first byte: a wrong key or a truncated file is then a clean
+    error page, not a response that breaks off after its headers.
+    """
+    with open_stored(upload_dir, keys, submission, row) as reader:
+        reader.seek(0)
+        reader.read(1)
+        if reader.size > 1:
+            reader.seek(reader.size - 1)
+            reader.read(1)
 
 
 def erase(session: Session, submission: Submission, upload_dir: Path, actor: Actor, *,

@@ -144,7 +144,7 @@ def _totp_login(request: Request, form: FormData) -> Response:
         if wait is not None:
             db.commit()
             return throttled(request, wait)
-        secret = totp.unseal(totp.sealing_key(request.app.state.settings), user.totp_secret)
+        secret = totp.unseal_any(totp.opening_keys(request.app.state.settings), user.totp_secret)
         step = totp.matching_step(secret, totp.normalise_code(text(form, "code")),
                                   at, user.totp_last_step)
         if step is None or not totp.claim_step(db, user_id, step):

@@ -33,6 +33,25 @@ def sealing_key(settings: object) -> bytes:
     return hkdf(root.encode(), "minsheng.totp-secret.v1")
 
 
+def opening_keys(settings: object) -> list[bytes]:
+    """Keys that may open a stored secret: the current one, then (during a key rotation)
+    the one derived from ENCRYPTION_KEY_PREVIOUS."""
+    keys = [sealing_key(settings)]
+    previous = getattr(settings, "encryption_key_previous", "")
+    if previous:
+        keys.append(hkdf(previous.encode(), "minsheng.totp-secret.v1"))
+    return keys
+
+
+def unseal_any(keys: list[bytes], stored: str) -> str | None:
+    """The secret opened by the first key of `keys` that can, or None."""
+    for key in keys:
+        secret = unseal(key, stored)
+        if secret is not None:
+            return secret
+    return None
+
+
 def seal(key: bytes, secret: str) -> str:
     """The secret encrypted (AES-GCM) for storage: a database dump does not reveal it."""
     nonce = os.urandom(12)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.admin import blocks, policy, units, users
+from portal.admin import blocks, policy, retention, units, users
 from portal.roles import ADMIN
 from portal.routing import route
 
@@ -31,4 +31,8 @@ routes = [
     route(blocks.BLOCKS_PATH, blocks.block_list, roles=ADMIN, name="admin_sign_in_blocks"),
     route(f"{blocks.BLOCKS_PATH}/lift", blocks.block_lift, roles=ADMIN, methods=["POST"],
           name="admin_sign_in_block_lift"),
+    route("/staff/admin/retention", retention.retention_form, roles=ADMIN,
+          name="admin_retention"),
+    route("/staff/admin/retention", retention.retention_save, roles=ADMIN, methods=["POST"],
+          name="admin_retention_save"),
 ]

@@ -48,6 +48,7 @@ from portal.intake.handover import (
 )
 from portal.intake.pages import (
     DRAFT_GONE,
+    FILES_GONE,
     METADATA_LABELS,
     NO_STORE,
     STREAM_MESSAGES,
@@ -64,7 +65,7 @@ from portal.intake.pages import (
     refused,
     too_many,
 )
-from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch
+from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch, part_path
 from portal.intake.throttle import over_limit
 from portal.intake.upload import receive_form
 from portal.streaming_form import FormRejected
@@ -314,12 +315,19 @@ def receipt(request: Request) -> Response:
 def _send(request: Request, kind: FormKind, claim: Claim, token: str,
           nonce: bytes) -> Response:
     config = intake_config(request)
+    if not all(part_path(claim.folder, f).exists() for f in claim.draft.files):
+        # An attempt cut short by a crash promoted files: if it also committed, this very
+        # draft is the submission, and the browser gets its receipt as any retry would.
+        sent = _resume(request, nonce)
+        if sent is not None:
+            claim.discard()
+            return sent
     try:
         batch = ResumedBatch(config.upload_dir, claim, config.limits)
-    except OSError:  # the draft lost its files (e.g. cleaned at start-up): start again
+    except OSError:  # the draft lost its files: the form comes back, files to attach again
         claim.discard()
-        return form_page(request, kind, _fresh_token(request, kind),
-                         FormState(notice=DRAFT_GONE, files_dropped=True), 400)
+        state = FormState(values=claim.draft.values, notice=FILES_GONE, files_dropped=True)
+        return form_page(request, kind, token, state, 400)
     data = from_data(claim.draft.kind, claim.draft.data)
     submit = submit_tip if kind is TIP else submit_suggestion
     with db_session(request) as session:

@@ -45,6 +45,7 @@ class IntakeConfig:
     timezone: str
     rates: RatePlan = field(default_factory=RatePlan)
     pending_max_age: timedelta = timedelta(days=1)
+    cleanup_grace: timedelta = timedelta(hours=1)
 
     @property
     def pending_dir(self) -> Path:
@@ -68,7 +69,8 @@ class IntakeConfig:
 def build_intake_config(settings: Settings) -> IntakeConfig:
     """Derive the keys once and read the caps from the settings."""
     return IntakeConfig(
-        keys=IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key),
+        keys=IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key,
+                                     settings.encryption_key_previous),
         pending_key=hkdf(settings.secret_key.encode(), "intake/web-pending"),
         upload_dir=Path(settings.upload_dir),
         limits=UploadLimits(file_bytes=settings.upload_max_file_bytes,
@@ -80,6 +82,7 @@ def build_intake_config(settings: Settings) -> IntakeConfig:
         rates=RatePlan(
             form_global=Limit("intake-form-all", settings.intake_forms_per_hour, HOUR),
             send_global=Limit("intake-send-all", settings.intake_sends_per_hour, HOUR)),
+        cleanup_grace=timedelta(minutes=settings.cleanup_grace_minutes),
     )
 
 
@@ -89,13 +92,18 @@ def intake_config(request: Request) -> IntakeConfig:
 
 
 def clean_intake_storage(config: IntakeConfig, engine: Engine) -> None:
-    """Start-up: delete unfinished uploads, stale drafts and expired rate counters."""
+    """Start-up: delete unfinished uploads, stale drafts and expired rate counters.
+
+    Only leftovers older than the grace period go: workers sharing the upload folder
+    never remove each other's uploads in flight, and a draft being sent when a worker
+    crashed stays for the citizen's next "Send".
+    """
     from portal.intake.pending import PendingStore
 
-    PendingStore(config).clean(incomplete_older_than=timedelta(0))
+    PendingStore(config).clean(incomplete_older_than=config.cleanup_grace)
     if not config.upload_dir.is_dir():
         return
     with Session(engine) as session:
-        clean_leftovers(config.upload_dir, session)
+        clean_leftovers(config.upload_dir, session, older_than=config.cleanup_grace)
         purge_expired(session)
         session.commit()

@@ -79,6 +79,8 @@ STREAM_MESSAGES = {
     "total_too_large": m.FILE_MESSAGES["total_too_large"],
 }
 DRAFT_GONE = lazy_gettext("This form has expired. Please fill it in again.")
+FILES_GONE = lazy_gettext("Your text is kept, but the attached files were lost. "
+                          "Please attach them again and send.")
 
 
 def human_size(size: int) -> str:

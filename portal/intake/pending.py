@@ -6,15 +6,21 @@ form's signed nonce (`pending/d-<HMAC>`) and a manifest: the fields, the files' 
 and the batch's data key, sealed with a key derived from the same nonce. The server keeps
 neither the nonce nor that key: only the citizen's confirmation page can open the draft.
 
-"Send" claims the draft by renaming its folder (one request wins a double click), moves
-the files next to the stored ones and hands them to the domain, which promotes them just
-before the commit. Drafts are deleted after sending, and after a day at the latest.
+"Send" claims the draft by locking it (`flock`) and renaming its folder (one request wins
+a double click), and hands its files to the domain, which promotes them into the upload
+folder just before the commit. Drafts are deleted after sending, and after a day at the
+latest.
+
+A crash during "Send" leaves the claimed folder behind, still holding the draft. Its
+lock died with the process, so the citizen's next "Send" takes it over and completes
+with the same receipt (or finds the submission already committed and shows its receipt).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -40,6 +46,7 @@ from moderation.intake.files import (
     UploadBatch,
     UploadLimits,
     file_context,
+    fsync_dir,
 )
 from moderation.intake.filetimes import (
     list_quietly,
@@ -54,9 +61,11 @@ from moderation.intake.models import MetadataStatus
 from portal.intake.config import IntakeConfig
 
 MANIFEST = "manifest.bin"
+LOCK = "lock"
 UPLOADING = "u-"
 DRAFT = "d-"
 SENDING = ".sending-"
+HOUR = 3600
 
 
 @dataclass
@@ -164,34 +173,55 @@ class PendingStore:
         settle(self.root)
 
     def claim(self, nonce: bytes) -> Claim | None:
-        """Take the draft for sending; None if there is none (or another request has it)."""
+        """Take the draft for sending; None if there is none (or another request has it).
+
+        A draft left claimed by a process that died meanwhile (its lock is free) is taken
+        over, so a crash during "Send" does not lose the form.
+        """
         final = self.folder(nonce)
-        claimed = final.with_name(final.name + SENDING + secrets.token_hex(8))
-        try:
-            os.rename(final, claimed)
-        except OSError:
-            return None
-        finally:
-            settle(self.root)
-        draft = self._read(claimed, nonce)
-        if draft is None:
-            _rmtree(claimed)
-            return None
-        return Claim(claimed, final, draft)
+        for candidate in [final, *self._claimed(nonce)]:
+            lock = _try_lock(candidate)
+            if lock is None:
+                continue
+            claimed = final.with_name(final.name + SENDING + secrets.token_hex(8))
+            try:
+                os.rename(candidate, claimed)
+            except OSError:
+                os.close(lock)
+                continue
+            finally:
+                settle(self.root)
+            draft = self._read(claimed, nonce)
+            if draft is None:
+                os.close(lock)
+                _rmtree(claimed)
+                return None
+            return Claim(claimed, final, draft, lock)
+        return None
+
+    def _claimed(self, nonce: bytes) -> list[Path]:
+        prefix = self.folder(nonce).name + SENDING
+        if not self.root.is_dir():
+            return []
+        with settled(self.root):  # listing a folder stamps its access time
+            return [p for p in list_quietly(self.root) if p.name.startswith(prefix)]
 
     def being_sent(self, nonce: bytes) -> bool:
-        """True while another request is sending this form's draft."""
-        prefix = self.folder(nonce).name + SENDING
-        with settled(self.root):  # listing a folder stamps its access time
-            return self.root.is_dir() and any(p.name.startswith(prefix)
-                                              for p in list_quietly(self.root))
+        """True while another living request is sending this form's draft."""
+        return any(_locked(path) for path in self._claimed(nonce))
 
     def discard(self, nonce: bytes) -> None:
         _rmtree(self.folder(nonce))
 
     def clean(self, *, incomplete_older_than: timedelta = timedelta(days=1),
               now: float | None = None) -> int:
-        """Delete drafts older than the maximum age, and unfinished uploads or sends."""
+        """Delete drafts past the maximum age and uploads unfinished for a while.
+
+        Several workers share this folder: an upload younger than `incomplete_older_than`
+        may be in flight in another one, and a claimed draft whose lock is held is being
+        sent. A claimed draft whose sender died stays, like any draft, for a day, so the
+        citizen's next "Send" can complete it.
+        """
         if not self.root.is_dir():
             return 0
         moment = time.time() if now is None else now
@@ -202,10 +232,13 @@ class PendingStore:
         return removed
 
     def _clean_one(self, path: Path, moment: float, incomplete_older_than: timedelta) -> int:
-        if path.name.startswith(DRAFT) and SENDING not in path.name:
-            stale = _age(path / MANIFEST, moment) > self.max_age.total_seconds()
+        # File times are kept only to the hour (see moderation.intake.filetimes): an hour
+        # of slack, so that work in flight never looks older than it is.
+        if path.name.startswith(DRAFT):
+            stale = _age(path / MANIFEST, moment) > self.max_age.total_seconds() + HOUR \
+                and not (SENDING in path.name and _locked(path))
         else:
-            stale = _age(path, moment) >= incomplete_older_than.total_seconds()
+            stale = _age(path, moment) >= incomplete_older_than.total_seconds() + HOUR
         if not stale:
             return 0
         if path.is_dir():
@@ -215,6 +248,29 @@ class PendingStore:
         return 1
 
 
+def _try_lock(folder: Path) -> int | None:
+    """An exclusive lock on the draft in `folder` (a file descriptor), or None."""
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _locked(folder: Path) -> bool:
+    """True if a living process holds the lock of the draft in `folder`."""
+    fd = _try_lock(folder)
+    if fd is None:
+        return (folder / LOCK).exists()
+    os.close(fd)
+    return False
+
+
 @dataclass
 class Claim:
     """A draft taken for sending: release it on failure, discard it on success."""
@@ -222,6 +278,12 @@ class Claim:
     folder: Path
     home: Path
     draft: Draft
+    lock: int | None = None
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
 
     def release(self) -> None:
         """Put the draft back so the citizen can try again or change it."""
@@ -230,9 +292,11 @@ class Claim:
         except OSError:
             _rmtree(self.folder)
         settle(self.home, self.home.parent)
+        self._unlock()
 
     def discard(self) -> None:
         _rmtree(self.folder)
+        self._unlock()
 
 
 def rebind(upload: StoredUpload, source: Path, old: Envelope, target: Path,
@@ -257,26 +321,38 @@ def rebind(upload: StoredUpload, source: Path, old: Envelope, target: Path,
 class ResumedBatch(UploadBatch):
     """A claimed draft's files as an upload batch the domain can promote or abort.
 
-    Its files are moved next to the stored ones first (so promotion is a rename in one
-    folder); on abort, files not yet promoted go back to the draft for another try.
+    The files stay in the claimed folder until promotion renames them into the upload
+    folder (same file system, so each rename is atomic). A file an interrupted earlier
+    attempt had already promoted, without a commit, is taken back first.
     """
 
     def __init__(self, upload_dir: Path, claim: Claim, limits: UploadLimits) -> None:
         super().__init__(upload_dir, claim.draft.envelope, limits)
         self.claim = claim
         self.finished = list(claim.draft.files)
-        self.moved: list[StoredUpload] = []
         for upload in self.finished:
-            os.replace(part_path(claim.folder, upload), part_path(self.upload_dir, upload))
-            self.moved.append(upload)
+            part = part_path(claim.folder, upload)
+            if not part.exists():
+                for left in (self.upload_dir / upload.stored_name,
+                             part_path(self.upload_dir, upload)):
+                    if left.exists():
+                        os.replace(left, part)
+                        break
+            part.stat()  # OSError if the file is gone: the caller gives the form back
         settle(claim.folder, self.upload_dir)
 
+    def promote(self) -> None:
+        for upload in self.finished:
+            final = self.upload_dir / upload.stored_name
+            os.replace(part_path(self.claim.folder, upload), final)
+            self.promoted.append(final)
+        settle(self.claim.folder, *self.promoted, self.upload_dir)
+        fsync_dir(self.upload_dir)
+
     def abort(self) -> None:
-        for path in self.promoted:
-            path.unlink(missing_ok=True)
-        self.promoted.clear()
-        for upload in self.moved:
+        for upload in self.finished:
+            final = self.upload_dir / upload.stored_name
             with contextlib.suppress(OSError):
-                os.replace(part_path(self.upload_dir, upload), part_path(self.claim.folder, upload))
-        self.moved.clear()
+                os.replace(final, part_path(self.claim.folder, upload))
+        self.promoted.clear()
         settle(self.claim.folder, self.upload_dir)

@@ -9,6 +9,10 @@ A commit in this process that changes content (anything beyond the everyday traf
 submissions, sessions and counters, see `portal.db_changes`) empties the cache at once;
 other workers see the change within `ttl` seconds. The app clock's minute is part of the
 key, so an announcement scheduled for 09:30 appears at 09:30 even when nothing was written.
+
+The last good copy of each page is also kept (as many pages as the cache holds): while
+the database cannot be reached (`portal.middleware.outage` marks the request and answers
+503), that copy is served stale instead, with an `X-Stale` header.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from portal.db_changes import content_generation
 from portal.i18n import LOCALE_COOKIE, negotiate
 from portal.middleware.locale import read_cookie
+from portal.middleware.outage import OUTAGE_FLAG
 from portal.public.display_mode import is_elder
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
 CACHEABLE = re.compile(
-    r"^/(|pledges|how-to-report|announcements(/\d+)?|replies(/\d+)?|ledger(/\d+)?"
+    r"^/(|pledges|how-to-report|privacy|announcements(/\d+)?|replies(/\d+)?|ledger(/\d+)?"
     r"|statistics(\.csv)?"
     r"|feed\.atom|sitemap\.xml|robots\.txt)$"
 )
@@ -52,6 +57,7 @@ class PageStore:
         self.ttl = ttl
         self.size = size
         self.entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
+        self.last_good: OrderedDict[tuple, CachedResponse] = OrderedDict()
 
     def fresh(self, key: tuple) -> CachedResponse | None:
         """The stored response if it is younger than `ttl`."""
@@ -62,9 +68,22 @@ class PageStore:
         return entry
 
     def put(self, key: tuple, start: Message, body: bytes) -> None:
-        self.entries[key] = CachedResponse(time.monotonic(), start, body)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        entry = CachedResponse(time.monotonic(), start, body)
+        self.entries[key] = entry
+        self.last_good[stale_key(key)] = entry
+        self.last_good.move_to_end(stale_key(key))
+        for kept in (self.entries, self.last_good):
+            while len(kept) > self.size:
+                kept.popitem(last=False)
+
+    def stale(self, key: tuple) -> CachedResponse | None:
+        """The last good copy of the page, however old (for database outages)."""
+        return self.last_good.get(stale_key(key))
+
+
+def stale_key(key: tuple) -> tuple:
+    """A page's key without its minute and content generation."""
+    return (key[0], key[1], *key[4:])
 
 
 class PublicPageCache:
@@ -110,17 +129,27 @@ class PublicPageCache:
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
+        stale = self.store.stale(key)
+        replaced = False
 
         async def capture(message: Message) -> None:
-            nonlocal start, size
+            nonlocal start, size, replaced
             if message["type"] == "http.response.start":
                 start = message
+                replaced = (stale is not None and message["status"] == 503
+                            and bool(scope.get("state", {}).get(OUTAGE_FLAG)))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
-            await send(message)
+            if not replaced:
+                await send(message)
 
         await self.app(scope, receive, capture)
+        if replaced and stale is not None:  # the database is away: stale beats an error
+            await send({**stale.start, "headers": [*stale.start.get("headers", []),
+                                                    (b"x-stale", b"database unavailable")]})
+            await send({"type": "http.response.body", "body": stale.body})
+            return
         if start is None or start["status"] != 200 or size > MAX_BODY:
             return
         if any(name.lower() == b"set-cookie" for name, _ in start.get("headers", [])):

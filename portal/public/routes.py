@@ -8,6 +8,7 @@ from portal.public.feeds import atom_feed, robots, sitemap
 from portal.public.language import set_language
 from portal.public.media import cover
 from portal.public.pages import home, how_to_report, pledges
+from portal.public.privacy import privacy
 from portal.public.replies import reply_detail, reply_list
 from portal.roles import PUBLIC
 from portal.routing import route
@@ -16,6 +17,7 @@ routes = [
     route("/", home, roles=PUBLIC, name="home"),
     route("/pledges", pledges, roles=PUBLIC, name="pledges"),
     route("/how-to-report", how_to_report, roles=PUBLIC, name="how_to_report"),
+    route("/privacy", privacy, roles=PUBLIC, name="privacy"),
     route("/announcements", announcement_list, roles=PUBLIC, name="announcements"),
     route("/announcements/{announcement_id:int}", announcement_detail, roles=PUBLIC,
           name="announcement"),

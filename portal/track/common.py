@@ -24,7 +24,8 @@ def intake_keys(request: Request) -> IntakeKeys:
     keys = getattr(state, "intake_keys", None)
     if keys is None:
         settings = settings_of(request)
-        keys = IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key)
+        keys = IntakeKeys.from_secrets(settings.secret_key, settings.encryption_key,
+                                       settings.encryption_key_previous)
         state.intake_keys = keys
     return keys
 

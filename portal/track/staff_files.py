@@ -3,6 +3,7 @@ an attachment under a sandboxing CSP, each download audited."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from sqlmodel import select
@@ -11,12 +12,21 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from moderation.audit import record
+from moderation.intake.crypto import DecryptionFailed
 from moderation.intake.models import Submission, SubmissionFile
-from moderation.intake.storage import open_stored
+from moderation.intake.storage import check_readable, open_stored
 from moderation.workflow.transitions import can_see
 from portal.accounts.permissions import actor_of, staff_user
+from portal.errors import error_page
+from portal.locale_context import gettext as _
+from portal.locale_context import lazy_gettext
 from portal.track.common import intake_keys, settings_of
 from portal.web import db_session
+
+log = logging.getLogger("portal.files")
+FILE_UNREADABLE = lazy_gettext(
+    "This file cannot be opened with the portal's keys, or it is damaged. Nothing was "
+    "sent. The problem has been recorded; please tell the administrator.")
 
 # Moderators, and handlers of the lead's responsible unit (others get 404, as for the case).
 REFERENCE_MAX = 16
@@ -43,6 +53,17 @@ def download_file(request: Request) -> Response:
         if (submission is None or row is None or row.submission_id != submission.id
                 or submission.wrapped_key is None or not can_see(submission, actor)):
             raise HTTPException(status_code=404)
+        try:
+            check_readable(settings.upload_dir, keys, submission, row)
+        except (DecryptionFailed, OSError) as exc:
+            log.warning("evidence file %s of %s cannot be opened: %s", row.id,
+                        submission.reference, type(exc).__name__)
+            record(db, actor, "submission.file_unreadable", "submission", submission.id,
+                   after={"reference": submission.reference, "file_id": row.id,
+                          "problem": type(exc).__name__}, clock=clock)
+            db.commit()
+            return error_page(request, 500, _(FILE_UNREADABLE),
+                              headers={"Cache-Control": "no-store"})
         record(db, actor, "submission.file_download", "submission",
                submission.id, after={"reference": submission.reference, "file_id": row.id,
                                      "sha256": row.sha256}, clock=clock)
@@ -50,7 +71,11 @@ def download_file(request: Request) -> Response:
 
     def body() -> Iterator[bytes]:
         with open_stored(settings.upload_dir, keys, submission, row) as reader:
-            yield from reader.chunks()
+            try:
+                yield from reader.chunks()
+            except DecryptionFailed:  # altered in the middle: the download is cut short
+                log.warning("evidence file %s of %s damaged inside", row.id,
+                            submission.reference)
 
     name = download_name(submission, row)
     return StreamingResponse(body(), media_type=row.media_type, headers={

@@ -1,0 +1,1 @@
+"""Operations: key checks and rotation, backup and restore, retention, health."""
