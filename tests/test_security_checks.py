@@ -14,7 +14,7 @@ from moderation.clock import FixedClock
 from moderation.errors import NotPermitted
 from moderation.workflow.identity import may_view_contact, view_contact
 from portal.accounts.models import StaffUser
-from portal.csrf import CSRF_COOKIE, CSRF_FIELD, _binding, _serializer
+from portal.csrf import CSRF_COOKIE, CSRF_FIELD, _binding, _signer
 from tests.test_auth import fast_hashing  # noqa: F401 - fixture
 from tests.workflow_support import KEYS, SECRET_NAME, make_world, submit
 
@@ -25,7 +25,7 @@ PROBE = "/track"  # a public form (receipt entry): no sign-in in the way
 def token_for(settings, cookie: str) -> str:  # type: ignore[no-untyped-def]
     """A validly signed token bound to `cookie`, as an attacker who can plant a cookie
     could obtain one for a cookie of their choosing."""
-    return _serializer(settings.secret_key).dumps(_binding(cookie))
+    return _signer(settings.secret_key).sign(_binding(cookie)).decode()
 
 
 @pytest.mark.parametrize("length", [1, 16, 32, FULL_COOKIE_LENGTH - 1])
