@@ -86,7 +86,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         # While the database is away it serves the last good copy (marked by the outage
         # layer below), so cache hits are not counted in the metrics.
         Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds,
-                   locales=settings.locales, default_locale=settings.default_locale),
+                   locales=settings.locales, default_locale=settings.default_locale,
+                   hosts=settings.trusted_hosts),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
         Middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts),

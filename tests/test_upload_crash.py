@@ -89,6 +89,7 @@ def test_kill_during_upload_leaves_nothing_after_restart(workdir: Path) -> None:
     env = portal_env(workdir)
     uploads = workdir / "uploads"
     port = free_port()
+    env["BASE_URL"] = f"http://{HOST}:{port}"  # the Origin check compares with BASE_URL only
     server = serve(env, port, workdir)
     sock = None
     try:

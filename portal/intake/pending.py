@@ -233,12 +233,14 @@ class PendingStore:
 
     def _clean_one(self, path: Path, moment: float, incomplete_older_than: timedelta) -> int:
         # File times are kept only to the hour (see moderation.intake.filetimes): an hour
-        # of slack, so that work in flight never looks older than it is.
+        # of slack, so that work in flight never looks older than it is (none when the
+        # caller asks for everything unfinished to go).
+        slack = HOUR if incomplete_older_than.total_seconds() > 0 else 0
         if path.name.startswith(DRAFT):
             stale = _age(path / MANIFEST, moment) > self.max_age.total_seconds() + HOUR \
                 and not (SENDING in path.name and _locked(path))
         else:
-            stale = _age(path, moment) >= incomplete_older_than.total_seconds() + HOUR
+            stale = _age(path, moment) >= incomplete_older_than.total_seconds() + slack
         if not stale:
             return 0
         if path.is_dir():

@@ -30,6 +30,7 @@ from portal.db_changes import content_generation
 from portal.i18n import LOCALE_COOKIE, negotiate
 from portal.middleware.locale import read_cookie
 from portal.middleware.outage import OUTAGE_FLAG
+from portal.middleware.trusted_hosts import host_name
 from portal.public.display_mode import is_elder
 
 # Pages with no form and nothing personal on them. Citizen and staff pages never qualify.
@@ -91,12 +92,13 @@ class PublicPageCache:
 
     def __init__(self, app: ASGIApp, *, clock: Callable[[], object], ttl: float = 5.0,
                  locales: tuple[str, ...] = ("zh_CN",), default_locale: str = "zh_CN",
-                 size: int = 256) -> None:
+                 hosts: frozenset[str] = frozenset(), size: int = 256) -> None:
         self.app = app
         self.clock = clock
         self.ttl = ttl
         self.locales = locales
         self.default_locale = default_locale
+        self.hosts = hosts
         self.store = PageStore(ttl, size)
 
     def variant(self, headers: Headers) -> tuple:
@@ -118,6 +120,9 @@ class PublicPageCache:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self.key(scope)
+        if key is not None and self.hosts and host_name(
+                Headers(scope=scope).get("host", "")) not in self.hosts:
+            key = None  # another host: the trusted-hosts layer below answers 400
         if key is None:
             await self.app(scope, receive, send)
             return
