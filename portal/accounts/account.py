@@ -194,11 +194,7 @@ def _totp_disable(request: Request, form: FormData) -> Response:
             return blocked
         if errors:
             return _account_page(request, errors=errors, status_code=422)
-        user.totp_secret, user.totp_last_step = None, None
-        db.add(user)
-        record(db, actor_of(user), "account.totp_disable", "staffuser", user.id,
-               before={"totp_enabled": True}, after={"totp_enabled": False},
-               clock=clock(request))
+        totp.turn_off(db, actor_of(user), user, "account.totp_disable", clock(request))
         db.commit()
     notify_security_change(request.app.state.settings, user, "totp-off")
     return redirect(f"{ACCOUNT_PATH}?saved=totp-off")

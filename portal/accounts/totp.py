@@ -17,7 +17,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from markupsafe import Markup
 from sqlmodel import Session, col, or_, update
 
+from moderation.audit import record
+from moderation.clock import Clock
 from moderation.intake.keys import hkdf
+from moderation.roles import Actor
 from portal.accounts.models import StaffUser
 
 INTERVAL = 30
@@ -136,3 +139,11 @@ def qr_svg(uri: str, label: str) -> Markup:
     root.insert(0, background)
     ET.register_namespace("", SVG_NS)
     return Markup(ET.tostring(root, encoding="unicode"))  # noqa: S704 - built from our own tree
+
+
+def turn_off(db: Session, actor: Actor, user: StaffUser, action: str, clock: Clock) -> None:
+    """Turn two-factor sign-in off for `user`, audited as `action` (does not commit)."""
+    user.totp_secret, user.totp_last_step = None, None
+    db.add(user)
+    record(db, actor, action, "staffuser", user.id,
+           before={"totp_enabled": True}, after={"totp_enabled": False}, clock=clock)

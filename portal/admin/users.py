@@ -14,6 +14,7 @@ from starlette.responses import Response
 from moderation.audit import record
 from moderation.roles import Role
 from moderation.units import Unit
+from portal.accounts import totp
 from portal.accounts.forms import check_text, checked, max_length, raw, text
 from portal.accounts.models import StaffUser
 from portal.accounts.notices import notify_security_change
@@ -268,11 +269,7 @@ def _user_reset_totp(request: Request, form: FormData) -> Response:
         if errors:
             return _form_page(request, db, _values_of(user), errors, user=user,
                               status_code=422)
-        user.totp_secret, user.totp_last_step = None, None
-        db.add(user)
-        record(db, actor_of(admin), "user.totp_reset", "staffuser", user.id,
-               before={"totp_enabled": True}, after={"totp_enabled": False},
-               clock=clock(request))
+        totp.turn_off(db, actor_of(admin), user, "user.totp_reset", clock(request))
         db.commit()
     notify_security_change(request.app.state.settings, user, "totp-reset")
     return redirect(f"{USERS_PATH}/{user.id}?saved=totp")
