@@ -1,7 +1,12 @@
-"""Caseworkers' screens in real Chromium at a desk (1366×900) and on a phone (390×844):
-the moderator's and the handler's journeys run, the new-case page fits in two screen
-heights, no staff page scrolls sideways on the phone, axe finds no violation, and
-screenshots of the case page and the queue are kept as test artefacts."""
+"""Caseworkers' screens in real Chromium at a desk (1366×900) and on a phone (390×844).
+
+At the desk: the queue, the new-case page (at most 1,800 px tall), claim and "same matter
+as". On the phone, the whole journey: claim, classify, a refused accept that comes back
+at its form, accept, start, ask, the citizen's answer on the track page, conclude with
+its second step; then the ledger and the leaders' dashboard, in Chinese and English. (The
+same journey at the desk is in test_queue_browser.py.) No page scrolls sideways on the
+phone, axe finds no violation, and screenshots of the case page and the queue are kept
+as test artefacts."""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from moderation.intake.files import UploadBatch, UploadLimits, new_envelope
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import Submission, SubmissionState
 from moderation.intake.receipts import issue_form_nonce
-from moderation.intake.service import submit_tip
+from moderation.intake.service import IntakeResult, submit_tip
 from moderation.intake.storage import Contact
 from moderation.intake.validation import TipInput
 from tests.browser.conftest import axe_violations
@@ -32,6 +37,7 @@ DESK = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 STORY = ("某区分局户籍窗口民警在办理落户时索要好处费两千元，不给钱就一直拖着不办，"
          "前后跑了五趟，窗口民警还说上面有人也没用。")
+ANSWER = "是上个月十二号上午去办的。"
 ARTEFACTS = Path(os.environ.get("MINSHENG_ARTEFACTS", "test-artefacts")) / "screenshots"
 
 
@@ -42,7 +48,7 @@ def photo() -> bytes:
 
 
 def tip_with_photo(db: Session, keys: IntakeKeys, clock: FixedClock, world: World,
-                   settings, text: str) -> Submission:  # type: ignore[no-untyped-def]
+                   settings, text: str) -> IntakeResult:  # type: ignore[no-untyped-def]
     batch = UploadBatch(settings.upload_dir, new_envelope(db), UploadLimits())
     sink = batch.open("window.jpg")
     sink.write(photo())
@@ -51,7 +57,7 @@ def tip_with_photo(db: Session, keys: IntakeKeys, clock: FixedClock, world: Worl
         content=text, unit_concerned_id=world.accused.id, people_concerned="户籍窗口民警",
         anonymous=True, contact=Contact()), uploads=batch, clock=clock)
     db.commit()
-    return result.submission
+    return result
 
 
 def check_page(page, name: str, *, axe: bool = True) -> None:  # type: ignore[no-untyped-def]
@@ -82,11 +88,13 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
     url = live_server.url
     keys: IntakeKeys = live_server.app.state.intake_keys  # type: ignore[attr-defined]
     clock: FixedClock = live_server.app.state.clock  # type: ignore[attr-defined]
-    first = tip_with_photo(db, keys, clock, world, settings, STORY)
-    second = tip_with_photo(db, keys, clock, world, settings, STORY + "请尽快查处。")
+    sent_first = tip_with_photo(db, keys, clock, world, settings, STORY)
+    first = sent_first.submission
+    second = tip_with_photo(db, keys, clock, world, settings, STORY + "请尽快查处。").submission
     desk = browser.new_context(locale="zh-CN", viewport=DESK)
     phone = browser.new_context(locale="zh-CN", viewport=PHONE)
     handler_phone = browser.new_context(locale="zh-CN", viewport=PHONE)
+    citizen_phone = browser.new_context(locale="zh-CN", viewport=PHONE)
     leader_phone = browser.new_context(locale="zh-CN", viewport=PHONE)
     try:
         # The moderator, at a desk: queue, then the new case, which fits in 1,800 px.
@@ -115,15 +123,21 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
             mod.click("form#confirm-mark_duplicate button.danger-confirm")
         assert mod.locator("a.main-case").inner_text() == first.reference
 
-        # The first tip: claimed, accepted off-site on the phone (JavaScript on).
+        # The first tip: claimed, classified and accepted off-site on the phone.
         mphone = phone.new_page()
         sign_in(mphone, url, "mod2")
         mphone.goto(url + "/staff/queue")
         check_page(mphone, "queue-phone-zh", axe=False)  # the desk run checked this page
         mphone.goto(f"{url}/staff/cases/{first.reference}")
+        check_page(mphone, "case-new-phone-zh", axe=False)
         with mphone.expect_navigation():
             mphone.click("form#do-claim button[type=submit]")
         check_page(mphone, "case-claimed-phone-zh")
+        mphone.locator("summary#action-classify-title").click()  # folded: not the next step
+        mphone.select_option("#f-classify-priority", value="high")
+        with mphone.expect_navigation():
+            mphone.click("form#do-classify button[type=submit]")
+        assert mphone.locator("p.flash").is_visible()
         barred = mphone.locator(
             f"#f-accept-responsible_unit_id option[value='{world.accused.id}']")
         assert barred.is_disabled()
@@ -151,6 +165,19 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
         handler.fill("#f-ask-body", "请问是哪一天去办理的？")
         with handler.expect_navigation():
             handler.click("form#do-ask button[type=submit]")
+
+        # The citizen answers on the phone; the handler sees the answer in the thread.
+        citizen = citizen_phone.new_page()
+        citizen.goto(url + "/track")
+        citizen.fill("#f-receipt", sent_first.receipt)
+        with citizen.expect_navigation():
+            citizen.click("form.track-form button[type=submit]")
+        citizen.locator(".track-question textarea").fill(ANSWER)
+        with citizen.expect_navigation():
+            citizen.click(".track-question button[type=submit]")
+        check_page(citizen, "track-answered-phone-zh")
+        handler.reload()
+        assert ANSWER in handler.locator(".case-message-body").all_inner_texts()
         handler.select_option("#f-conclude-outcome", value="substantiated")
         handler.fill("#f-conclude-finding", "调取录像，情况属实。")
         handler.fill("#f-conclude-public_reply", "经核查，您反映的问题属实，已依规处理。")
@@ -158,21 +185,25 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
         confirm(handler, "conclude")
         check_page(handler, "case-concluded-phone-zh", axe=False)
         handler.goto(url + "/staff/ledger")
-        check_page(handler, "ledger-phone-zh", axe=False)
+        check_page(handler, "ledger-phone-zh")
 
         # The leaders' dashboard on the phone; the same screens in English.
         leader = leader_phone.new_page()
         sign_in(leader, url, "leader1")
         leader.goto(url + "/staff/leaders")
-        check_page(leader, "leaders-phone-zh", axe=False)
+        check_page(leader, "leaders-phone-zh")
+        leader.goto(f"{url}/lang/en?next=/staff/leaders")
+        check_page(leader, "leaders-phone-en")
         handler.goto(f"{url}/lang/en?next=/staff/cases/{first.reference}")
-        check_page(handler, "case-concluded-phone-en", axe=False)
+        check_page(handler, "case-concluded-phone-en")
+        handler.goto(url + "/staff/ledger")
+        check_page(handler, "ledger-phone-en")
         mod.goto(f"{url}/lang/en?next=/staff/cases/{first.reference}")
-        check_page(mod, "case-concluded-desk-en", axe=False)
+        check_page(mod, "case-concluded-desk-en", axe=False)  # the phone run checked it
         mod.goto(f"{url}/staff/queue")
-        check_page(mod, "queue-desk-en", axe=False)
+        check_page(mod, "queue-desk-en")
     finally:
-        for context in (desk, phone, handler_phone, leader_phone):
+        for context in (desk, phone, handler_phone, citizen_phone, leader_phone):
             context.close()
 
     db.expire_all()

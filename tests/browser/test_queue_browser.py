@@ -1,6 +1,7 @@
-"""The queue journey in real Chromium: a citizen submits in one browser context, a
-moderator and a handler act in others, the citizen answers and rates; axe finds no
-violations on the queue page and the case page."""
+"""The queue journey in real Chromium at a desk (1366×900): a citizen submits in one
+browser context, a moderator and a handler act in others, the citizen answers and rates;
+axe finds no violations on the queue page and the case page. (The same journey on a
+phone is in test_caseworker_browser.py.)"""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ pytest_plugins = ("tests.queue_web_fixtures",)  # world
 TIP = "某区分局户籍窗口民警在办理落户时索贿两千元，不给钱就一直拖着不办。"
 QUESTION = "请问当时经办民警的警号是多少？"
 ANSWER = "警号尾号是1234。"
+DESK = {"width": 1366, "height": 900}
 REPLY = "经核查，您反映的问题属实，涉事民警已被停职处理。"
 
 
@@ -38,7 +40,8 @@ def staff_context(browser):  # type: ignore[no-untyped-def]
     contexts = []
 
     def factory(javascript: bool = True):  # type: ignore[no-untyped-def]
-        context = browser.new_context(locale="zh-CN", java_script_enabled=javascript)
+        context = browser.new_context(locale="zh-CN", java_script_enabled=javascript,
+                                      viewport=DESK)
         contexts.append(context)
         return context.new_page()
 
