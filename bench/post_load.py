@@ -90,6 +90,8 @@ def running_portal(database_url: str, workers: int) -> Iterator[tuple[int, subpr
         env = bench_env(database_url, workdir)
         prepare(env, workdir)
         port = free_port()
+        # The CSRF defence compares Origin with BASE_URL: give the address served.
+        env["BASE_URL"] = f"http://{HOST}:{port}"
         with server(portal_command(port, workers), f"http://{HOST}:{port}/", env,
                     workdir / "portal.log") as process:
             yield port, process
@@ -136,18 +138,20 @@ async def send_all(port: int, origin: str, tickets: list[Ticket], clients: int,
     timings: dict[str, list[float]] = {}
 
     async def sender() -> None:
-        connection = Connection(HOST, port)
-        citizen = Citizen(connection, "", origin, timings=timings)
+        # Each citizen is a browser of their own, with a connection of its own: with one
+        # long-lived connection per client slot, the first worker to accept would serve
+        # them all while the other worker idled.
         while not queue.empty():
             ticket = queue.get_nowait()
-            citizen.address, citizen.cookie = ticket.address, ticket.cookie
+            connection = Connection(HOST, port)
+            citizen = Citizen(connection, ticket.address, origin, cookie=ticket.cookie,
+                              timings=timings)
             try:
                 receipts.append(await citizen.send(ticket.kind, ticket.csrf, ticket.token,
                                                    ticket.number, ticket.topic, files))
             except (RuntimeError, OSError, asyncio.IncompleteReadError) as exc:
                 errors.append(str(exc)[:200])
-                await connection.close()
-        await connection.close()
+            await connection.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(clients)))

@@ -56,6 +56,18 @@ def all_routes() -> list:
             *admin_routes, *queue_routes, *ledger_routes, *component_routes]
 
 
+POOL_OVERFLOW = 10
+
+
+def app_engine(settings: Settings) -> Engine:
+    """The engine a worker serves with, its pool sized by DATABASE_POOL_SIZE."""
+    # Sync handlers run in up to 40 threads: a pool smaller than the usual concurrency
+    # opens and closes a connection per request at a peak (a new PostgreSQL backend each
+    # time), which cost more than the requests themselves (bench/post_load.py).
+    return make_engine(settings.database_url, pool_size=settings.database_pool_size,
+                       max_overflow=POOL_OVERFLOW)
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None,
                clock: Clock = system_clock) -> Starlette:
     """Build the portal. Tests pass their own engine and clock."""
@@ -64,7 +76,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         own_engine = engine is None
-        active = engine or make_engine(settings.database_url)
+        active = engine or app_engine(settings)
         app.state.engine = active
         # Wrong keys stop the start here, naming the setting, before any page is served.
         verify_keys_at_start(settings, app.state.intake.keys, active, clock)

@@ -53,6 +53,8 @@ class Settings:
     track_idle_minutes: int = 15
     public_cache_seconds: int = 5
     data_cache_seconds: int = 5
+    # Database connections each worker keeps open (and may add 10 more at a peak).
+    database_pool_size: int = 20
     # Portal-wide caps of citizen forms posted and sent per hour (flood protection).
     intake_forms_per_hour: int = 3000
     intake_sends_per_hour: int = 1000
@@ -143,6 +145,7 @@ class Settings:
             track_idle_minutes=_int(values, "TRACK_IDLE_MINUTES", 15),
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             data_cache_seconds=_int(values, "DATA_CACHE_SECONDS", 5, allow_zero=True),
+            database_pool_size=_int(values, "DATABASE_POOL_SIZE", 20),
             intake_forms_per_hour=_int(values, "INTAKE_FORMS_PER_HOUR", 3000),
             intake_sends_per_hour=_int(values, "INTAKE_SENDS_PER_HOUR", 1000),
             cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),

@@ -111,6 +111,7 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("LOGIN_MAX_FAILURES", "2.5", "LOGIN_MAX_FAILURES must be a whole number"),
         ("MAX_COVER_IMAGE_BYTES", "0", "MAX_COVER_IMAGE_BYTES must be positive"),
         ("SESSION_MAX_HOURS", "-1", "SESSION_MAX_HOURS must be positive"),
+        ("DATABASE_POOL_SIZE", "0", "DATABASE_POOL_SIZE must be positive"),
     ],
 )
 def test_bad_integers_give_a_clear_error(tmp_path: Path, name: str, value: str,
@@ -156,3 +157,16 @@ def test_readme_documents_every_setting() -> None:
     documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.M))
     assert not names - documented, f"README lacks settings: {sorted(names - documented)}"
     assert not documented - names, f"README documents unknown settings: {documented - names}"
+
+
+def test_the_app_keeps_database_pool_size_connections(tmp_path: Path) -> None:
+    """A pool smaller than the worker's concurrency opened a connection per request at a
+    peak; the app's own engine keeps DATABASE_POOL_SIZE of them (plus an overflow)."""
+    from portal.app import POOL_OVERFLOW, app_engine
+
+    settings = load(tmp_path, DATABASE_POOL_SIZE="7")
+    engine = app_engine(settings)
+    try:
+        assert (engine.pool.size(), engine.pool._max_overflow) == (7, POOL_OVERFLOW)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

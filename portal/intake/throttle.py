@@ -19,6 +19,7 @@ from moderation.ratelimit import (
     Decision,
     Limit,
     RateLimiter,
+    commit_without_waiting_for_disk,
     purge_expired,
 )
 from portal.intake.config import intake_config
@@ -52,6 +53,7 @@ def purge_if_due(request: Request, session: Session) -> None:
 def _hit(request: Request, limits: tuple[tuple[Limit, str], ...]) -> Decision | None:
     config = intake_config(request)
     with Session(request.app.state.engine) as session:
+        commit_without_waiting_for_disk(session)
         purge_if_due(request, session)
         limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
         refused = None
