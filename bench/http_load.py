@@ -123,6 +123,14 @@ def server(command: list[str], url: str, env: dict[str, str],
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            _show_tracebacks(log)
+
+
+def _show_tracebacks(log: Path) -> None:
+    """Print the server's tracebacks (a 500 under load is a bug to read, not a figure)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    if "Traceback" in text:
+        print(f"--- {log.name}: server errors ---\n{text[-6000:]}", file=sys.stderr)
 
 
 def portal_env(workdir: Path, database_url: str | None = None) -> dict[str, str]:

@@ -79,12 +79,14 @@ async def load(port: int, connections: int, seconds: float, seed: int) -> tuple[
 
     async def user(index: int) -> None:
         rng = random.Random(seed * 100_000 + index)
-        connection = Connection(HOST, port)
-        citizen = Citizen(connection, "", origin, timings=tally.latencies)
         while time.monotonic() < deadline:
             number = next(numbers)
-            # A new citizen for each action: own address (per-client limits), no cookie yet.
-            citizen.address, citizen.cookie = fake_address(number), ""
+            # A new citizen for each action: own browser (a connection of its own, so the
+            # workers share the load as they would behind a proxy), own address
+            # (per-client limits), no cookie yet.
+            connection = Connection(HOST, port)
+            citizen = Citizen(connection, fake_address(number), origin,
+                              timings=tally.latencies)
             kind = rng.choices(kinds, weights)[0]
             try:
                 await one_action(citizen, kind, rng, number)
@@ -92,8 +94,7 @@ async def load(port: int, connections: int, seconds: float, seed: int) -> tuple[
                 tally.errors[kind] = tally.errors.get(kind, 0) + 1
                 if len(tally.examples) < 5:
                     tally.examples.append(f"{kind}: {str(exc)[:160]}")
-                await connection.close()
-        await connection.close()
+            await connection.close()
 
     started = time.monotonic()
     await asyncio.gather(*(user(i) for i in range(connections)))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
+import anyio.to_thread
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -76,6 +77,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         own_engine = engine is None
+        # Fewer threads than anyio's 40 leave the event loop the interpreter more often:
+        # under a spike, cached pages then answer in milliseconds instead of queueing
+        # behind forty renders, and the worker gets more done (bench/spike.py).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         active = engine or app_engine(settings)
         app.state.engine = active
         # Wrong keys stop the start here, naming the setting, before any page is served.

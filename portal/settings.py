@@ -55,6 +55,8 @@ class Settings:
     data_cache_seconds: int = 5
     # Database connections each worker keeps open (and may add 10 more at a peak).
     database_pool_size: int = 20
+    # Threads each worker runs database work and rendering in (anyio's default is 40).
+    worker_threads: int = 8
     # Portal-wide caps of citizen forms posted and sent per hour (flood protection).
     intake_forms_per_hour: int = 3000
     intake_sends_per_hour: int = 1000
@@ -146,6 +148,7 @@ class Settings:
             public_cache_seconds=_int(values, "PUBLIC_CACHE_SECONDS", 5, allow_zero=True),
             data_cache_seconds=_int(values, "DATA_CACHE_SECONDS", 5, allow_zero=True),
             database_pool_size=_int(values, "DATABASE_POOL_SIZE", 20),
+            worker_threads=_int(values, "WORKER_THREADS", 8),
             intake_forms_per_hour=_int(values, "INTAKE_FORMS_PER_HOUR", 3000),
             intake_sends_per_hour=_int(values, "INTAKE_SENDS_PER_HOUR", 1000),
             cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),

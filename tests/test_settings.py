@@ -170,3 +170,22 @@ def test_the_app_keeps_database_pool_size_connections(tmp_path: Path) -> None:
         assert (engine.pool.size(), engine.pool._max_overflow) == (7, POOL_OVERFLOW)  # type: ignore[attr-defined]
     finally:
         engine.dispose()
+
+
+def test_a_worker_runs_worker_threads_threads(settings: Settings, engine, clock) -> None:  # type: ignore[no-untyped-def]
+    """Sync handlers share WORKER_THREADS threads (anyio's default of 40 let cached pages
+    queue behind renders in a spike)."""
+    import dataclasses
+
+    import anyio.to_thread
+    from starlette.testclient import TestClient
+
+    from portal.app import create_app
+
+    assert load(settings.data_dir, WORKER_THREADS="5").worker_threads == 5
+    app = create_app(dataclasses.replace(settings, worker_threads=3), engine=engine,
+                     clock=clock)
+    with TestClient(app) as client:
+        tokens = client.portal.call(  # type: ignore[union-attr]
+            lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == 3
