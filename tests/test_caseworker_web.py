@@ -170,7 +170,7 @@ def test_thumbnails_of_cleaned_images_audited_once_per_view(  # type: ignore[no-
         settings) -> None:
     from tests.browser.test_caseworker_browser import tip_with_photo
 
-    sub = tip_with_photo(db, keys, clock, world, settings, STORY)
+    sub = tip_with_photo(db, keys, clock, world, settings, STORY).submission
     mod = signed_in("mod1")
     shown = page(mod.get(case_url(sub.reference)))
     thumbs = [img["src"] for img in shown.select("img.evidence-thumb")]
