@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import multiprocessing
 import os
 import random
 import re
@@ -111,14 +112,69 @@ def state_for(age_days: int, rng: random.Random, states: list[SubmissionState]) 
     return rng.choice([SubmissionState.rejected, SubmissionState.concluded])
 
 
-def fill(engine: Engine, n: int, rng: random.Random) -> dict[str, Any]:
-    """Units, categories, staff, then `n` submissions and their search rows in bulk.
+STATES = ([SubmissionState.new] * 30 + [SubmissionState.in_review] * 10
+          + [SubmissionState.rejected] * 15 + [SubmissionState.accepted] * 10
+          + [SubmissionState.verifying] * 10 + [SubmissionState.concluded] * 25)
 
-    The bench text comes from one article, so its tokens repeat: their hashes are
-    memoised here to fill quickly (the portal itself never keeps plaintext tokens).
-    """
+
+def _memoise_token_hashes() -> None:
+    # The bench text comes from one article, so its tokens repeat: their hashes are
+    # memoised to fill quickly (the portal itself never keeps plaintext tokens).
     blind.token_hash = functools.lru_cache(maxsize=None)(blind.token_hash)  # type: ignore[assignment]
-    sentences = seed_sentences()
+
+
+def _chunk(job: tuple[int, int, int, list[int], list[int], int]
+           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Submission and search rows `first`..`last`, sealed and indexed as intake does."""
+    first, last, seed, unit_ids, category_ids, handler_id = job
+    rng = random.Random(seed)
+    sentences = _SENTENCES or seed_sentences()
+    rows: list[dict[str, Any]] = []
+    docs: list[dict[str, Any]] = []
+    for i in range(first, last + 1):
+        age = rng.randrange(24 * 365)
+        received = NOW - timedelta(hours=age)
+        state = state_for(age // 24, rng, STATES)
+        accepted = state in (SubmissionState.accepted, SubmissionState.verifying,
+                             SubmissionState.concluded)
+        content = "".join(rng.sample(sentences, rng.randint(1, 3)))
+        if rng.random() < 0.6:
+            content = rng.choice(PHRASES) + content
+        people = rng.choice(SURNAMES) + "某" if rng.random() < 0.5 else ""
+        reference = f"MS-{i:04X}-{rng.getrandbits(16):04X}"[:16]
+        data_key = new_data_key()
+        local_day = (received + timedelta(hours=8)).date()
+        rows.append({
+            "id": i, "reference": reference,
+            "kind": (SubmissionKind.tip if rng.random() < 0.7 else SubmissionKind.suggestion),
+            "channel": rng.choice(list(Channel)), "state": state, "version": 1,
+            "receipt_hash": f"r{i:063d}", "idempotency_hash": f"i{i:063d}",
+            "received_at": received, "unit_concerned_id": rng.choice(unit_ids),
+            "category_id": rng.choice(category_ids),
+            "wrapped_key": wrap_key(KEYS.master, data_key, reference),
+            "text_sealed": seal_submission_text(data_key, reference,
+                                                SubmissionText(content, people)),
+            "anonymous": True, "content_sha256": "0" * 64,
+            "decision_due_on": local_day + timedelta(days=15),
+            "handling_due_on": (local_day + timedelta(days=75)) if accepted else None,
+            "extended": False, "extension_reason": "",
+            "priority": rng.choice(list(Priority)),
+            "responsible_unit_id": rng.choice(unit_ids) if accepted else None,
+            "handler_id": handler_id if accepted and rng.random() < 0.1 else None,
+            "awaiting_citizen": rng.random() < 0.03, "needs_decision": False,
+            "finding": "",
+        })
+        docs.append({"submission_id": i,
+                     "document": blind_document(KEYS.search, content, people, "", reference)})
+    return rows, docs
+
+
+_SENTENCES: list[str] = []
+
+
+def fill(engine: Engine, n: int, rng: random.Random) -> dict[str, Any]:
+    """Units, categories, staff, then `n` submissions and their search rows in bulk."""
+    _SENTENCES[:] = seed_sentences()  # read once; the forked builders inherit it
     with Session(engine) as session:
         units = [Unit(code=f"u{i:02d}", name={"zh_CN": f"单位{i}", "en": f"Unit {i}"})
                  for i in range(UNITS)]
@@ -136,53 +192,18 @@ def fill(engine: Engine, n: int, rng: random.Random) -> dict[str, Any]:
         unit_ids = [u.id for u in units]
         category_ids = [c.id for c in categories]
         ids = {"moderator": moderator.id, "handler": handler.id, "units": unit_ids}
-    states = ([SubmissionState.new] * 30 + [SubmissionState.in_review] * 10
-              + [SubmissionState.rejected] * 15 + [SubmissionState.accepted] * 10
-              + [SubmissionState.verifying] * 10 + [SubmissionState.concluded] * 25)
     started = time.perf_counter()
-    rows: list[dict[str, Any]] = []
-    docs: list[dict[str, Any]] = []
-    with engine.begin() as conn:
-        for i in range(1, n + 1):
-            age = rng.randrange(24 * 365)
-            received = NOW - timedelta(hours=age)
-            state = state_for(age // 24, rng, states)
-            accepted = state in (SubmissionState.accepted, SubmissionState.verifying,
-                                 SubmissionState.concluded)
-            content = "".join(rng.sample(sentences, rng.randint(1, 3)))
-            if rng.random() < 0.6:
-                content = rng.choice(PHRASES) + content
-            people = rng.choice(SURNAMES) + "某" if rng.random() < 0.5 else ""
-            reference = f"MS-{i:04X}-{rng.getrandbits(16):04X}"[:16]
-            data_key = new_data_key()
-            local_day = (received + timedelta(hours=8)).date()
-            rows.append({
-                "id": i, "reference": reference,
-                "kind": (SubmissionKind.tip if rng.random() < 0.7 else SubmissionKind.suggestion),
-                "channel": rng.choice(list(Channel)), "state": state, "version": 1,
-                "receipt_hash": f"r{i:063d}", "idempotency_hash": f"i{i:063d}",
-                "received_at": received, "unit_concerned_id": rng.choice(unit_ids),
-                "category_id": rng.choice(category_ids),
-                "wrapped_key": wrap_key(KEYS.master, data_key, reference),
-                "text_sealed": seal_submission_text(data_key, reference,
-                                                    SubmissionText(content, people)),
-                "anonymous": True, "content_sha256": "0" * 64,
-                "decision_due_on": local_day + timedelta(days=15),
-                "handling_due_on": (local_day + timedelta(days=75)) if accepted else None,
-                "extended": False, "extension_reason": "",
-                "priority": rng.choice(list(Priority)),
-                "responsible_unit_id": rng.choice(unit_ids) if accepted else None,
-                "handler_id": ids["handler"] if accepted and rng.random() < 0.1 else None,
-                "awaiting_citizen": rng.random() < 0.03, "needs_decision": False,
-                "finding": "",
-            })
-            docs.append({"submission_id": i,
-                         "document": blind_document(KEYS.search, content, people, "",
-                                                    reference)})
-            if len(rows) == CHUNK or i == n:
-                conn.execute(insert(Submission.__table__), rows)  # type: ignore[attr-defined]
-                conn.execute(insert(SubmissionSearch.__table__), docs)  # type: ignore[attr-defined]
-                rows, docs = [], []
+    jobs = [(first, min(first + CHUNK - 1, n), rng.getrandbits(32), unit_ids, category_ids,
+             ids["handler"]) for first in range(1, n + 1, CHUNK)]
+    # Sealing and indexing a million texts is the slow part: build the chunks in one
+    # process per core while this one inserts them, in order.
+    engine.dispose()  # no open connection is copied into the forked builders
+    context = multiprocessing.get_context("fork")
+    with context.Pool(os.cpu_count() or 2, initializer=_memoise_token_hashes) as pool, \
+            engine.begin() as conn:
+        for rows, docs in pool.imap(_chunk, jobs):
+            conn.execute(insert(Submission.__table__), rows)  # type: ignore[attr-defined]
+            conn.execute(insert(SubmissionSearch.__table__), docs)  # type: ignore[attr-defined]
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT setval('submission_id_seq', :n)"), {"n": n})
     with engine.connect() as conn:
