@@ -112,6 +112,17 @@ class Submission(SQLModel, table=True):
         # Similar-case hints: the newest submissions about one unit
         # (moderation.queue.similar), without reading every row of the unit.
         Index("ix_submission_unit_received", "unit_concerned_id", "received_at"),
+        # The queue at a million rows (bench/queue_http.py): a filtered page picks its
+        # rows from this index alone, without reading one row it does not show;
+        Index("ix_submission_queue_cover", "state", "received_at", "unit_concerned_id",
+              "responsible_unit_id", "handling_due_on", "decision_due_on"),
+        # the "mine" count reads only claimed rows (most rows are never claimed, which
+        # made the planner prefer the state index and read every undecided row);
+        Index("ix_submission_claimed_state", "claimed_by_id", "state",
+              sqlite_where=text("claimed_by_id IS NOT NULL"),
+              postgresql_where=text("claimed_by_id IS NOT NULL")),
+        # the new tab's two halves (possible spam or not) are counted from the index.
+        Index("ix_submission_state_spam", "state", "spam_signals"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

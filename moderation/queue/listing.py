@@ -189,10 +189,15 @@ def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime,
         clauses.append(after_clause(key, key_value, last_id, query.descending))
     order = ((key.desc(), col(Submission.id).desc()) if query.descending
              else (key.asc(), col(Submission.id).asc()))
+    # The page's ids first, then only those rows: sorting whole rows (sealed texts
+    # included) of every match cost 90 ms at a million submissions; the ids come from
+    # an index alone (ix_submission_queue_cover).
+    page_ids = (select(col(Submission.id)).where(*clauses).order_by(*order)
+                .limit(limit + 1).scalar_subquery())
     statement = (select(*ITEM_COLUMNS,
                         col(Submission.wrapped_key), col(Submission.text_sealed),
                         key.label("sort_key"))
-                 .where(*clauses).order_by(*order).limit(limit + 1))
+                 .where(col(Submission.id).in_(page_ids)).order_by(*order))
     rows = list(session.execute(statement))
     today = local_day(now, tz)
     more = len(rows) > limit
