@@ -1,18 +1,18 @@
 """Evidence on the case page: thumbnails of cleaned images, type, size and PDF page counts.
 
-Thumbnails are served under the download's access rules (moderators, and handlers of
-the lead's unit) and are not audited one by one: the case page records one
+Thumbnails and PDF page counts are made in the worker sandbox
+(`moderation.intake.previews`). Thumbnails are served under the download's access rules
+(moderators, and handlers of the lead's unit) and are not audited one by one: the case
+page records one
 "submission.files_view" event per view that shows them. Nothing from a file runs in the
 page: thumbnails are re-encoded JPEG, served with a sandboxing CSP.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,8 +20,10 @@ from starlette.responses import Response
 
 from moderation.audit import record
 from moderation.clock import Clock
+from moderation.intake.errors import FileRejected
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import MetadataStatus, Submission, SubmissionFile
+from moderation.intake.previews import pdf_pages_in_worker, thumbnail_in_worker
 from moderation.intake.storage import open_stored
 from moderation.roles import Actor
 from moderation.workflow.transitions import can_see
@@ -34,9 +36,7 @@ from portal.track.staff_files import REFERENCE_MAX, download_name
 from portal.web import db_session
 
 log = logging.getLogger("portal.queue")
-THUMB_PX = 320
 THUMB_MAX_SOURCE_BYTES = 20 * 1024 * 1024
-THUMB_MAX_PIXELS = 40_000_000
 PDF_COUNT_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -84,19 +84,16 @@ def _type_label(row: SubmissionFile) -> str:
 
 def _pdf_pages(upload_dir: object, keys: IntakeKeys, submission: Submission,
                row: SubmissionFile) -> int | None:
-    """The page count of a cleaned PDF (already rewritten by pypdf at intake)."""
+    """The page count of a cleaned PDF (rewritten by pypdf at intake), counted in the
+    worker sandbox."""
     if row.size > PDF_COUNT_MAX_BYTES or submission.wrapped_key is None:
         return None
-    import pypdf
-    from pypdf.errors import PyPdfError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         with open_stored(upload_dir, keys, submission, row) as reader:  # type: ignore[arg-type]
             data = b"".join(reader.chunks())
-        return len(pypdf.PdfReader(io.BytesIO(data)).pages)
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
+    return pdf_pages_in_worker(data)
 
 
 def case_evidence(db: Session, request: Request, actor: Actor,
@@ -131,17 +128,6 @@ def audit_thumbnails(db: Session, actor: Actor, submission: Submission,
                after={"reference": submission.reference, "file_ids": shown}, clock=clock)
 
 
-def _thumbnail(data: bytes) -> bytes:
-    Image.MAX_IMAGE_PIXELS = THUMB_MAX_PIXELS
-    with Image.open(io.BytesIO(data)) as image:
-        if image.width * image.height > THUMB_MAX_PIXELS:
-            raise ValueError("too many pixels")
-        image.thumbnail((THUMB_PX, THUMB_PX))
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "JPEG", quality=80)
-        return out.getvalue()
-
-
 def thumbnail(request: Request) -> Response:
     """GET /staff/submissions/{reference}/files/{file_id}/thumb: a small JPEG of the
     cleaned image, under the download's access rules (audited with the case view)."""
@@ -161,8 +147,8 @@ def thumbnail(request: Request) -> Response:
                      row) as reader:
         data = b"".join(reader.chunks())
     try:
-        body = _thumbnail(data)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        body = thumbnail_in_worker(data)
+    except FileRejected:
         log.warning("thumbnail failed for file %s", file_id)
         raise HTTPException(status_code=404) from None
     return Response(body, media_type="image/jpeg", headers={
