@@ -24,14 +24,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bench.http_load import HOST, free_port, server
-from bench.queue_bench import PG_URL, fill, make_database
+from bench.queue_bench import BENCH_SECRET, PERIOD, PG_URL, fill, make_database
 from bench.queue_http import sign_in, timed
 from moderation.intake.models import Submission, SubmissionState
 from moderation.roles import Role
 from portal.accounts.models import StaffUser
 from portal.migrate import upgrade
-
-BENCH_SECRET = "queue-bench-secret-" + "b" * 40  # bench.queue_bench.KEYS
 
 
 def main() -> int:
@@ -61,7 +59,7 @@ def main() -> int:
     print(f"{args.db} ({where}): {args.n:,} submissions filled in {ids['fill_seconds']:.1f} s")
 
     unit = ids["units"][5]
-    period = "from=2026-01-01&to=2026-05-31"
+    period = f"from={PERIOD[0]}&to={PERIOD[1]}"
     paths = {
         "case page (new)": (f"/staff/cases/{reference}?queue=tab%3Dnew", moderator_cookie),
         "dashboard": ("/staff/leaders", leader_cookie),

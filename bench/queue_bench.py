@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +62,13 @@ SEED_DIRS = (ROOT.parent / "shared" / "seed", ROOT / "shared" / "seed",
              ROOT.parent.parent / "shared" / "seed")  # a worktree under wt/
 PG_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/bench_queue")
-NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-KEYS = IntakeKeys.from_secrets("queue-bench-secret-" + "b" * 40)
+# The data is as old as it would be today: the portal served by the HTTP benchmarks runs
+# on the real clock, and a queue filled for another date would be all overdue.
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+# The filtered lists look at the five months before the last day.
+PERIOD = ((NOW - timedelta(days=151)).date(), (NOW - timedelta(days=1)).date())
+BENCH_SECRET = "queue-bench-secret-" + "b" * 40
+KEYS = IntakeKeys.from_secrets(BENCH_SECRET)
 UNITS = 20
 CHUNK = 5_000
 PHRASES = (
@@ -253,7 +258,7 @@ def main() -> None:
     handler = Actor(id=ids["handler"], label="handler", role=Role.handler, unit_id=ids["units"][3])
     unit = ids["units"][5]
     filtered = QueueQuery(state=SubmissionState.accepted, unit_id=unit,
-                          received_from=date(2026, 1, 1), received_to=date(2026, 5, 31))
+                          received_from=PERIOD[0], received_to=PERIOD[1])
     with Session(engine) as session:
         second = list_queue(session, mod, QueueQuery(), NOW, keys=KEYS).next_cursor
         sample = session.get(Submission, args.n // 2)

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from sqlmodel import Session
 
 from bench.http_load import BARE_APP, HOST, free_port, server, summary
-from bench.queue_bench import PG_URL, fill, make_database
+from bench.queue_bench import BENCH_SECRET, PERIOD, PG_URL, fill, make_database
 from portal.accounts.models import WebSession
 from portal.accounts.sessions import STAFF_COOKIE
 from portal.migrate import upgrade
@@ -91,13 +91,15 @@ def main() -> int:
     paths = {
         "first page": "/staff/queue",
         "filtered page": (f"/staff/queue?state=accepted&unit={unit}"
-                          "&from=2026-01-01&to=2026-05-31&sort=due&order=asc"),
+                          f"&from={PERIOD[0]}&to={PERIOD[1]}&sort=due&order=asc"),
         "search 索贿": "/staff/queue?q=" + quote("索贿"),
     }
     workdir = Path(tempfile.mkdtemp(prefix="queue-http-"))
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_DIR", "UPLOAD_DIR", "BASE_URL")}
-    env.update(DATABASE_URL=url, MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"))
+    # The key the bench data was sealed and indexed with: excerpts open, search finds.
+    env.update(DATABASE_URL=url, MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"),
+               SECRET_KEY=BENCH_SECRET)
     portal_port, bare_port = free_port(), free_port()
     bare_script = workdir / "bare_app.py"
     bare_script.write_text(BARE_APP)

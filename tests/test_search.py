@@ -168,3 +168,19 @@ def test_many_matches_give_the_same_page_through_the_sort_index(
     monkeypatch.setattr(search, "FEW_MATCHES", 0)  # every search now counts as "many"
     assert found(db, moderator, "民警 索贿") == few == {bribe.reference}
     assert found(db, moderator, "鲸鲨") == set()
+
+
+def test_postgresql_looks_up_few_matches_by_id_and_many_through_the_index(
+        db: Session, moderator, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        statements: list[str]) -> None:
+    """A word with no or few matches was planned as a walk over every row (3.4 s at a
+    million rows on PostgreSQL): its ids now come from the index first."""
+    bribe = add_submission(db, BRIBE)
+    add_submission(db, OTHER)
+    statements.clear()
+    assert found(db, moderator, "民警 索贿") == {bribe.reference}
+    assert found(db, moderator, "鲸鲨") == set()
+    asked_first = [s for s in statements if "submissionsearch" in s and "LIMIT" in s]
+    assert len(asked_first) == (2 if ON_POSTGRES else 0)
+    monkeypatch.setattr(search, "MANY_MATCHES", 0)  # every search now counts as "many"
+    assert found(db, moderator, "民警 索贿") == {bribe.reference}
