@@ -3,6 +3,7 @@ item", and the CSV export with the same filters."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +25,7 @@ from moderation.queue.counts import queue_counts
 from moderation.queue.export import EXPORT_ROLES
 from moderation.queue.filters import QueueQuery, SortKey, Tab
 from moderation.queue.listing import list_queue
-from moderation.roles import Role
+from moderation.roles import Actor, Role
 from moderation.sqltypes import LocalizedText
 from moderation.workflow import claims
 from moderation.workflow.messages import default_reject_reply
@@ -81,6 +82,19 @@ def filter_options(request: Request) -> dict[str, Any]:
     }
 
 
+def _all_count(db: Session, role: str, unit_id: int | None) -> int:
+    viewer = Actor(id=0, label="", role=Role(role), unit_id=unit_id)
+    return queue_counts(db, viewer, datetime.now(UTC), tabs=(Tab.all,))[Tab.all]
+
+
+# The "all" tab counts every row the viewer may see: 30 ms at a million submissions on
+# PostgreSQL, on every queue page. Its count is kept per worker and role scope for
+# DATA_CACHE_SECONDS and not emptied by commits (citizens send all the time in a
+# spike); the tabs caseworkers act on are counted on every page.
+ALL_COUNT = CachedData("queue.all_count", frozenset(), _all_count)
+WORK_TABS = tuple(tab for tab in Tab if tab != Tab.all)
+
+
 def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict[str, Any]:
     """The queue page for the signed-in user: counts, filters, one page of items."""
     actor = queue_actor(request)
@@ -94,7 +108,9 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
     except ValidationFailed as error:
         errors = dict(error.errors)
         query, page = None, None
-    counts = queue_counts(db, actor, now, tz=tz)
+    counts = queue_counts(db, actor, now, tabs=WORK_TABS, tz=tz)
+    counts[Tab.all] = cached(request, ALL_COUNT, actor.role.value,
+                             actor.unit_id if actor.role == Role.handler else None)
     request.state.queue_counts = counts  # the header counters show the same numbers
     items = page.items if page else []
     names = staff_names(db, {i.claimed_by_id for i in items} | {i.handler_id for i in items})
