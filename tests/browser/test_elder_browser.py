@@ -80,6 +80,11 @@ def test_elder_mode_without_javascript_sends_and_follows_a_tip(
     for path in PUBLIC_PAGES:
         page.goto(url + path)
         _check_elder(page, path)
+    # English labels are longer ("Announcements", "Follow your case"): the header once
+    # pushed the page 42 px wider than the phone.
+    page.goto(url + "/lang/en?next=/")
+    _check_elder(page, "/ in English")
+    page.goto(url + "/lang/zh_CN?next=/")
     # Remembered, and one link away from the standard view.
     page.goto(url + "/submit/tip")
     assert page.locator('a.view-switch[href^="/view/standard"]').count() == 1
