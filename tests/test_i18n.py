@@ -91,6 +91,20 @@ def test_every_message_is_translated(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", CATALOG_LOCALES)
+def test_no_translation_carries_another_message(locale: str) -> None:
+    """A merge of two branches' catalogs once glued the next entry's English onto five
+    translations (the Chinese sign-in blocks page ended in an English sentence)."""
+    catalog = load_catalog(locale)
+    sources = [e.id for e in catalog if isinstance(e.id, str) and len(e.id) > 15]
+    glued = [(entry.id, other) for entry in catalog
+             if isinstance(entry.id, str) and isinstance(entry.string, str)
+             for other in sources
+             if other not in entry.id and entry.string.endswith(other)
+             and len(entry.string) > len(other)]
+    assert glued == []
+
+
+@pytest.mark.parametrize("locale", CATALOG_LOCALES)
 def test_translations_keep_their_placeholders(locale: str) -> None:
     """A translation that drops or renames %(name)s would raise when shown."""
     broken = []
