@@ -12,7 +12,6 @@ Loopback only; the server is stopped at the end. Never part of the test suite.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bench.http_load import HOST, free_port, server
+from bench.http_load import HOST, free_port, portal_env, server
 from bench.queue_bench import BENCH_SECRET, PERIOD, PG_URL, fill, make_database
 from bench.queue_http import sign_in, timed
 from moderation.intake.models import Submission, SubmissionState
@@ -70,11 +69,8 @@ def main() -> int:
                                    moderator_cookie),
     }
     workdir = Path(tempfile.mkdtemp(prefix="caseworker-http-"))
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_DIR", "UPLOAD_DIR", "BASE_URL")}
     # The fill seals texts with the bench's keys: the server must derive the same ones.
-    env.update(DATABASE_URL=url, MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"),
-               SECRET_KEY=BENCH_SECRET)
+    env = portal_env(workdir, url) | {"SECRET_KEY": BENCH_SECRET}
     port = free_port()
     results = {}
     with server([sys.executable, "-m", "portal.cli", "serve", "--host", HOST,

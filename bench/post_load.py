@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.citizen import Citizen, Connection, fake_address
-from bench.http_load import HOST, free_port, server, summary
+from bench.http_load import HOST, free_port, portal_env, server, summary
 from bench.queue_bench import make_database
 from portal.db import make_engine
 
@@ -60,12 +60,9 @@ def portal_command(port: int, workers: int) -> list[str]:
 
 
 def bench_env(database_url: str, workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_DIR", "UPLOAD_DIR", "BASE_URL")}
-    env.update(DATABASE_URL=database_url, MINSHENG_MODE="dev", SECRET_KEY=SECRET,
-               DATA_DIR=str(workdir / "data"), UPLOAD_DIR=str(workdir / "uploads"),
-               INTAKE_FORMS_PER_HOUR="10000000", INTAKE_SENDS_PER_HOUR="10000000")
-    return env
+    return portal_env(workdir, database_url) | {
+        "SECRET_KEY": SECRET, "UPLOAD_DIR": str(workdir / "uploads"),
+        "INTAKE_FORMS_PER_HOUR": "10000000", "INTAKE_SENDS_PER_HOUR": "10000000"}
 
 
 def prepare(env: dict[str, str], workdir: Path) -> None:

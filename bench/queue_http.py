@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
-import os
 import random
 import secrets
 import shutil
@@ -28,7 +27,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
-from bench.http_load import BARE_APP, HOST, free_port, server, summary
+from bench.http_load import BARE_APP, HOST, free_port, portal_env, server, summary
 from bench.queue_bench import BENCH_SECRET, PERIOD, PG_URL, fill, make_database
 from portal.accounts.models import WebSession
 from portal.accounts.sessions import STAFF_COOKIE
@@ -95,11 +94,8 @@ def main() -> int:
         "search 索贿": "/staff/queue?q=" + quote("索贿"),
     }
     workdir = Path(tempfile.mkdtemp(prefix="queue-http-"))
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "SECRET_KEY", "DATA_DIR", "UPLOAD_DIR", "BASE_URL")}
     # The key the bench data was sealed and indexed with: excerpts open, search finds.
-    env.update(DATABASE_URL=url, MINSHENG_MODE="dev", DATA_DIR=str(workdir / "data"),
-               SECRET_KEY=BENCH_SECRET)
+    env = portal_env(workdir, url) | {"SECRET_KEY": BENCH_SECRET}
     portal_port, bare_port = free_port(), free_port()
     bare_script = workdir / "bare_app.py"
     bare_script.write_text(BARE_APP)
