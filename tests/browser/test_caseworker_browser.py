@@ -106,6 +106,11 @@ def test_caseworker_screens_at_desk_and_phone(live_server, browser, db: Session,
             mod.click(f"a.case-link:text('{second.reference}')")
         height = mod.evaluate("document.documentElement.scrollHeight")
         assert height <= 1800, f"the new-case page is {height}px tall"
+        # The thumbnail loads lazily, from the sandbox (the first call starts its helper
+        # process): wait until the image has arrived, then check what arrived.
+        mod.wait_for_function(
+            "() => { const i = document.querySelector('img.evidence-thumb');"
+            " return i && i.complete && i.naturalWidth > 0; }")
         assert mod.locator("img.evidence-thumb").evaluate("i => i.naturalWidth") == 320
         # The near-identical earlier tip is offered as the same matter.
         assert first.reference in mod.locator(".similar-list").inner_text()
