@@ -22,7 +22,7 @@ from sqlalchemy.pool import Pool
 # message, a rate counter, a session) and that no cached public page shows as such.
 TRAFFIC_TABLES = frozenset({
     "submission", "submissionsearch", "submissionfile", "casemessage", "caserating",
-    "reviewrequest", "ratecounter", "websession", "loginthrottle",
+    "reviewrequest", "ratecounter", "websession", "loginthrottle", "receipthandover",
 })
 EVERYTHING = "*"  # schema changes (DDL) and statements we cannot attribute
 

@@ -171,6 +171,19 @@ def test_submissions_do_not_empty_the_public_page_cache(client, db, statements) 
     assert statements, "a content change renders the page again"
 
 
+@pytest.mark.usefixtures("demo")
+def test_a_citizen_sending_a_tip_does_not_empty_the_public_page_cache(client) -> None:
+    """The whole journey, as a press conference sends it thousands of times: forms, Send,
+    the receipt page. Each write must count as traffic, or every tip empties the cache."""
+    from portal.db_changes import content_generation
+    from tests.test_intake_web import receipt_of, send, tip_confirmation
+
+    client.get("/")
+    before = content_generation()
+    receipt_of(send(client, tip_confirmation(client)))
+    assert content_generation() == before
+
+
 # --- invalidation: other workers, within the cache period -----------------------------------
 
 @pytest.mark.usefixtures("demo")
