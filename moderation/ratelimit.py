@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import case, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, text
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from moderation.clock import Clock, system_clock
-from moderation.sqltypes import utc_field
+from moderation.sqltypes import UTCDateTime, utc_field
 
 GLOBAL = "*"  # pass as the subject for a limit shared by every client
 
@@ -104,20 +102,24 @@ class DbStore:
 
     def add(self, key: str, by: int, expires_at: datetime, now: datetime,
             scope: str = "") -> int:
-        dialect = self.session.get_bind().dialect.name
-        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-        table = RateCounter.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(key=key, scope=scope, count=by,
-                                         expires_at=expires_at)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={"count": case((table.c.expires_at <= now, by), else_=table.c.count + by),
-                  "expires_at": expires_at},
-        ).returning(table.c.count)
-        return int(self.session.execute(statement).scalar_one())
+        row = self.session.execute(_UPSERT, {"key": key, "scope": scope, "by": by,
+                                             "expires_at": expires_at, "now": now})
+        return int(row.scalar_one())
 
     def clear(self, key: str) -> None:
         self.session.exec(delete(RateCounter).where(col(RateCounter.key) == key))  # type: ignore[call-overload]
+
+
+# Written once, as text: building the upsert with the expression language cost more CPU
+# per citizen than the database spent on it. Both SQLite (3.35+) and PostgreSQL read it.
+_UPSERT = text(
+    "INSERT INTO ratecounter (key, scope, count, expires_at) "
+    "VALUES (:key, :scope, :by, :expires_at) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "count = CASE WHEN ratecounter.expires_at <= :now THEN :by "
+    "ELSE ratecounter.count + :by END, expires_at = :expires_at "
+    "RETURNING count"
+).bindparams(bindparam("expires_at", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
 
 
 def commit_without_waiting_for_disk(session: Session) -> None:

@@ -31,6 +31,13 @@ def make_engine(database_url: str, *, sqlite_synchronous: str = "FULL",
         event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # No server-side prepared statements: psycopg drops them all at every ROLLBACK (each
+    # read-only session ends with one) and then spends a round trip on DEALLOCATE ALL,
+    # so they cost more than they save (`bench/post_load.py`). Plans are cheap here.
+    if database_url.startswith("postgresql+psycopg://"):
+        connect_args = dict(kwargs.pop("connect_args", None) or {})  # type: ignore[call-overload]
+        connect_args.setdefault("prepare_threshold", None)
+        kwargs["connect_args"] = connect_args
     return create_engine(database_url, **kwargs)
 
 

@@ -419,6 +419,28 @@ def test_old_drafts_are_cleaned(client: TestClient, app: Any, settings: Any) -> 
     assert stored_files(settings.upload_dir) == []
 
 
+def test_drafts_are_listed_neither_on_every_post_nor_on_every_send(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cleaning and claiming list every draft in the folder: a cost that grew with the
+    drafts abandoned that day, paid by each citizen. Cleaning runs once a minute per
+    worker; Send lists the folder only when its own draft is not where it should be."""
+    import portal.intake.pending as pending
+
+    cleanings: list[int] = []
+    real_clean = PendingStore.clean
+    monkeypatch.setattr(PendingStore, "clean",
+                        lambda self, **kw: cleanings.append(1) or real_clean(self, **kw))
+    tip_confirmation(client)
+    confirmation = tip_confirmation(client)
+    assert len(cleanings) == 1  # the first POST of this worker, not the second
+
+    def no_listing(folder: Any) -> list[Any]:
+        raise AssertionError(f"{folder} was listed")
+
+    monkeypatch.setattr(pending, "list_quietly", no_listing)
+    receipt_of(send(client, confirmation))
+
+
 # --- hotline intake ----------------------------------------------------------------------
 
 def test_moderator_registers_a_phone_tip_and_reads_the_receipt(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal.settings import MIN_SECRET_LENGTH, Settings, SettingsError
+from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
 
 GOOD_SECRET = "k" * 20 + "-production-secret-" + "z" * 10
 
@@ -189,3 +190,18 @@ def test_a_worker_runs_worker_threads_threads(settings: Settings, engine, clock)
         tokens = client.portal.call(  # type: ignore[union-attr]
             lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
     assert tokens == 3
+
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL driver setting")
+def test_postgresql_connections_prepare_no_statements() -> None:
+    """psycopg drops every prepared statement at each ROLLBACK, then sends DEALLOCATE ALL:
+    a round trip per read-only request, for plans that saved nothing."""
+    from portal.db import make_engine
+
+    engine = make_engine(TEST_DATABASE_URL)
+    try:
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection.prepare_threshold is None  # type: ignore[union-attr]
+    finally:
+        engine.dispose()

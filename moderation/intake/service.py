@@ -213,7 +213,7 @@ def _intake(session: Session, keys: IntakeKeys, form_token: str, purpose: str,
         uploads.promote()
         _add_files(session, envelope, submission, uploads, clock)
     # The queue's blind search index (moderation.queue), from the text still in hand.
-    index_submission(session, keys, submission, submitted_text(data))
+    index_submission(session, keys, submission, submitted_text(data), fresh=True)
     return IntakeResult(submission, format_receipt(receipt),
                         proof_for(keys, submission, policy.timezone), created=True)
 

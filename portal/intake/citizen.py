@@ -13,6 +13,7 @@ import asyncio
 import shutil
 import time
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,6 +26,7 @@ from moderation.intake.messages import FILE_MESSAGES
 from moderation.intake.receipts import issue_form_nonce, open_form_nonce
 from moderation.intake.service import IntakeResult, submit_suggestion, submit_tip
 from moderation.intake.validation import validate_suggestion, validate_tip
+from moderation.ratelimit import Decision
 from portal.errors import error_page
 from portal.intake.config import intake_config
 from portal.intake.fields import (
@@ -66,13 +68,14 @@ from portal.intake.pages import (
     too_many,
 )
 from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch, part_path
-from portal.intake.throttle import over_limit
-from portal.intake.upload import receive_form
+from portal.intake.throttle import count_hits
+from portal.intake.upload import ReceivedForm, receive_form
 from portal.streaming_form import FormRejected
 from portal.templating import render
 from portal.web import db_session, redirect
 
 SEND_WAIT_SECONDS = 10.0
+CLEAN_EVERY_SECONDS = 60.0
 
 
 def choose(request: Request) -> Response:
@@ -121,18 +124,26 @@ async def suggestion_confirm(request: Request) -> Response:
 
 # --- step 1: the form ------------------------------------------------------------------
 
-def _new_batch(request: Request, store: PendingStore) -> UploadBatch:
+def _admit(request: Request, store: PendingStore) -> Decision | UploadBatch:
+    """Count the POST against the rate limits; its upload batch, or the refusal.
+
+    One trip to a worker thread and one database session for both: under load each trip
+    costs a thread wake-up, and each session a connection check-out.
+    """
     with db_session(request) as session:
+        decision = count_hits(request, session, "form")
+        if decision is not None:
+            return decision
         envelope = new_envelope(session)
     return UploadBatch(store.new_upload_folder(), envelope, intake_config(request).limits)
 
 
 async def _form_posted(request: Request, kind: FormKind) -> Response:
-    decision = await over_limit(request, "form")
-    if decision is not None:
-        return too_many(request, decision)
     store = PendingStore(intake_config(request))
-    batch = await run_in_threadpool(_new_batch, request, store)
+    admitted = await run_in_threadpool(_admit, request, store)
+    if isinstance(admitted, Decision):
+        return too_many(request, admitted)
+    batch = admitted
     try:
         return await _take_form(request, kind, store, batch)
     finally:
@@ -158,6 +169,17 @@ async def _take_form(request: Request, kind: FormKind, store: PendingStore,
         received = await receive_form(request, batch, config.stream_limits, config.body_limit)
     except FormRejected as exc:
         return refused(request, exc.status, STREAM_MESSAGES.get(exc.reason))
+    return await run_in_threadpool(_take_received, request, kind, store, batch, received)
+
+
+def _take_received(request: Request, kind: FormKind, store: PendingStore, batch: UploadBatch,
+                   received: ReceivedForm) -> Response:
+    """Check the received form and answer it: the confirmation page, or the form again.
+
+    All in one trip to a worker thread (validation reads the database, the draft is
+    written to disk, the page is rendered): each trip costs a thread wake-up under load.
+    """
+    config = intake_config(request)
     if honeypot_filled(received.fields):
         batch.abort()
         return refused(request, 400)
@@ -170,8 +192,7 @@ async def _take_form(request: Request, kind: FormKind, store: PendingStore,
     except FormTokenInvalid as exc:
         batch.abort()
         state = FormState(values=values, notice=exc.message, files_dropped=had_files)
-        return await run_in_threadpool(form_page, request, kind, _fresh_token(request, kind),
-                                       state, 400)
+        return form_page(request, kind, _fresh_token(request, kind), state, 400)
 
     previous = store.load(nonce)
     if previous is not None and previous.kind != kind.name:
@@ -179,7 +200,7 @@ async def _take_form(request: Request, kind: FormKind, store: PendingStore,
     keep = kept_indexes(received.fields)
     kept = [f for i, f in enumerate(previous.files) if i in keep] if previous else []
     data, errors = (tip_input if kind is TIP else suggestion_input)(typed)
-    cleaned, domain_errors = await run_in_threadpool(_validate, request, kind, data)
+    cleaned, domain_errors = _validate(request, kind, data)
     errors.update(domain_errors)
     file_errors = received.file_errors
     new_files = list(batch.finished)
@@ -193,23 +214,38 @@ async def _take_form(request: Request, kind: FormKind, store: PendingStore,
         # as "Change" does, so the citizen attaches only what was refused again.
         draft = Draft(kind.name, batch.envelope.reference, batch.envelope.data_key, values,
                       to_data(cleaned), [*kept, *new_files])  # type: ignore[arg-type]
-        await run_in_threadpool(store.save, nonce, draft, batch.upload_dir, previous, kept)
+        store.save(nonce, draft, batch.upload_dir, previous, kept)
         state = FormState(values=values, file_errors=file_errors, kept=draft.files,
                           keep=set(range(len(draft.files))))
-        return await run_in_threadpool(form_page, request, kind, token, state, 422)
+        return form_page(request, kind, token, state, 422)
     if errors or file_errors:
         batch.abort()
         state = FormState(values=values, errors=errors, file_errors=file_errors,
                           kept=previous.files if previous else [], keep=keep,
                           files_dropped=bool(new_files) or bool(file_errors))
-        return await run_in_threadpool(form_page, request, kind, token, state, 422)
+        return form_page(request, kind, token, state, 422)
 
     envelope = previous.envelope if (previous and kept and not new_files) else batch.envelope
     draft = Draft(kind.name, envelope.reference, envelope.data_key, values,
                   to_data(cleaned), [*kept, *new_files])  # type: ignore[arg-type]
-    await run_in_threadpool(store.save, nonce, draft, batch.upload_dir, previous, kept)
-    await run_in_threadpool(store.clean)  # drafts older than a day
-    return await run_in_threadpool(confirm_page, request, kind, draft, token)
+    store.save(nonce, draft, batch.upload_dir, previous, kept)
+    _clean_if_due(request, store)
+    return confirm_page(request, kind, draft, token)
+
+
+def _clean_if_due(request: Request, store: PendingStore) -> None:
+    """Delete day-old drafts, at most once a minute per worker.
+
+    Cleaning lists every draft; on each POST that cost grew with the drafts abandoned
+    that day. Start-up cleans too (`portal.intake.config`).
+    """
+    state = request.app.state
+    now = time.monotonic()
+    last = getattr(state, "drafts_cleaned_at", None)
+    if last is not None and 0 <= now - last < CLEAN_EVERY_SECONDS:
+        return
+    state.drafts_cleaned_at = now
+    store.clean()
 
 
 def _cap_errors(limits: UploadLimits, kept: list[StoredUpload],
@@ -260,15 +296,26 @@ async def _confirmed(request: Request, kind: FormKind) -> Response:
         return await run_in_threadpool(form_page, request, kind, token, state)
     if action != "send":
         return error_page(request, 400, headers=NO_STORE)
-    decision = await over_limit(request, "send")
-    if decision is not None:
-        return too_many(request, decision)
-    claim = store.claim(nonce)
-    if claim is None or claim.draft.kind != kind.name:
-        if claim is not None:
-            claim.release()
-        return await _draft_gone(request, kind, nonce)
-    return await run_in_threadpool(_send, request, kind, claim, token, nonce)
+    sent = await run_in_threadpool(_claim_and_send, request, kind, store, token, nonce)
+    return sent if sent is not None else await _draft_gone(request, kind, nonce)
+
+
+def _claim_and_send(request: Request, kind: FormKind, store: PendingStore, token: str,
+                    nonce: bytes) -> Response | None:
+    """Count the Send, claim the draft and send it; None when there is no draft to claim.
+
+    One trip to a worker thread for all three: each trip costs a thread wake-up under load.
+    """
+    with db_session(request) as session:
+        decision = count_hits(request, session, "send")
+        if decision is not None:
+            return too_many(request, decision)
+        claim = store.claim(nonce)
+        if claim is None or claim.draft.kind != kind.name:
+            if claim is not None:
+                claim.release()
+            return None
+        return _send(request, kind, claim, token, nonce, session)
 
 
 async def _draft_gone(request: Request, kind: FormKind, nonce: bytes) -> Response:
@@ -312,8 +359,8 @@ def receipt(request: Request) -> Response:
     return forget_handover(request, response, CITIZEN_RECEIPT_PATH)
 
 
-def _send(request: Request, kind: FormKind, claim: Claim, token: str,
-          nonce: bytes) -> Response:
+def _send(request: Request, kind: FormKind, claim: Claim, token: str, nonce: bytes,
+          session: Session) -> Response:
     config = intake_config(request)
     if not all(part_path(claim.folder, f).exists() for f in claim.draft.files):
         # An attempt cut short by a crash promoted files: if it also committed, this very
@@ -330,41 +377,40 @@ def _send(request: Request, kind: FormKind, claim: Claim, token: str,
         return form_page(request, kind, token, state, 400)
     data = from_data(claim.draft.kind, claim.draft.data)
     submit = submit_tip if kind is TIP else submit_suggestion
-    with db_session(request) as session:
-        try:
-            result: IntakeResult = submit(session, config.keys, token, data,  # type: ignore[operator]
-                                          uploads=batch, clock=request.app.state.clock,
-                                          policy=cached_policy(request))
-            if result.created:
-                handover = start_handover(session, config.keys, nonce, browser_secret(request),
-                                          request.app.state.clock)
-            else:  # a twin request stored it first: answer as a retry would be answered
-                handover = resume_handover(session, config.keys, nonce,
-                                           browser_secret(request), request.app.state.clock)
-            session.commit()  # files were promoted and fsynced just before
-        except ValidationFailed as exc:
-            session.rollback()
-            batch.abort()
-            claim.release()
-            state = FormState(values=claim.draft.values, errors=exc.errors,
-                              kept=claim.draft.files, keep=set(range(len(claim.draft.files))))
-            return form_page(request, kind, token, state, 422)
-        except FormReused as exc:
-            session.rollback()
-            batch.abort()
-            claim.discard()
-            return refused(request, 409, exc.message)
-        except FormTokenInvalid as exc:
-            session.rollback()
-            batch.abort()
-            claim.discard()
-            state = FormState(values=claim.draft.values, notice=exc.message, files_dropped=True)
-            return form_page(request, kind, _fresh_token(request, kind), state, 400)
-        except BaseException:
-            session.rollback()
-            batch.abort()
-            claim.release()
-            raise
+    try:
+        result: IntakeResult = submit(session, config.keys, token, data,  # type: ignore[operator]
+                                      uploads=batch, clock=request.app.state.clock,
+                                      policy=cached_policy(request))
+        if result.created:
+            handover = start_handover(session, config.keys, nonce, browser_secret(request),
+                                      request.app.state.clock)
+        else:  # a twin request stored it first: answer as a retry would be answered
+            handover = resume_handover(session, config.keys, nonce,
+                                       browser_secret(request), request.app.state.clock)
+        session.commit()  # files were promoted and fsynced just before
+    except ValidationFailed as exc:
+        session.rollback()
+        batch.abort()
+        claim.release()
+        state = FormState(values=claim.draft.values, errors=exc.errors,
+                          kept=claim.draft.files, keep=set(range(len(claim.draft.files))))
+        return form_page(request, kind, token, state, 422)
+    except FormReused as exc:
+        session.rollback()
+        batch.abort()
+        claim.discard()
+        return refused(request, 409, exc.message)
+    except FormTokenInvalid as exc:
+        session.rollback()
+        batch.abort()
+        claim.discard()
+        state = FormState(values=claim.draft.values, notice=exc.message, files_dropped=True)
+        return form_page(request, kind, _fresh_token(request, kind), state, 400)
+    except BaseException:
+        session.rollback()
+        batch.abort()
+        claim.release()
+        raise
     claim.discard()
     if handover is None:
         return already_sent(request, 409)

@@ -27,6 +27,7 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -179,7 +180,7 @@ class PendingStore:
         over, so a crash during "Send" does not lose the form.
         """
         final = self.folder(nonce)
-        for candidate in [final, *self._claimed(nonce)]:
+        for candidate in self._candidates(final, nonce):
             lock = _try_lock(candidate)
             if lock is None:
                 continue
@@ -198,6 +199,12 @@ class PendingStore:
                 return None
             return Claim(claimed, final, draft, lock)
         return None
+
+    def _candidates(self, final: Path, nonce: bytes) -> Iterator[Path]:
+        """The draft's folder, then the claimed ones of a dead sender: those are listed
+        only when needed, since listing reads every draft's name."""
+        yield final
+        yield from self._claimed(nonce)
 
     def _claimed(self, nonce: bytes) -> list[Path]:
         prefix = self.folder(nonce).name + SENDING

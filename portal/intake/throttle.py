@@ -50,24 +50,9 @@ def purge_if_due(request: Request, session: Session) -> None:
     purge_expired(session, state.clock)
 
 
-def _hit(request: Request, limits: tuple[tuple[Limit, str], ...]) -> Decision | None:
-    config = intake_config(request)
-    with Session(request.app.state.engine) as session:
-        commit_without_waiting_for_disk(session)
-        purge_if_due(request, session)
-        limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
-        refused = None
-        for limit, who in limits:
-            decision = limiter.hit(limit, who)
-            if not decision.allowed:
-                refused = decision
-                break
-        session.commit()
-    return refused
-
-
-async def over_limit(request: Request, stage: str) -> Decision | None:
-    """Count one hit of `stage` ("form", "send" or "verify"); the refusal, if any."""
+def count_hits(request: Request, session: Session, stage: str) -> Decision | None:
+    """Count one hit of `stage` ("form", "send" or "verify") in `session`, and commit;
+    the refusal, if any. The session may go on to other work after."""
     rates = intake_config(request).rates
     address = client_address(request)
     limits: tuple[tuple[Limit, str], ...] = {
@@ -75,4 +60,26 @@ async def over_limit(request: Request, stage: str) -> Decision | None:
         "send": ((rates.send_client, address), (rates.send_global, GLOBAL)),
         "verify": ((rates.verify_client, address),),
     }[stage]
-    return await run_in_threadpool(_hit, request, limits)
+    commit_without_waiting_for_disk(session)
+    purge_if_due(request, session)
+    limiter = RateLimiter(intake_config(request).keys, DbStore(session),
+                          request.app.state.clock)
+    refused = None
+    for limit, who in limits:
+        decision = limiter.hit(limit, who)
+        if not decision.allowed:
+            refused = decision
+            break
+    session.commit()
+    return refused
+
+
+def hit_limits(request: Request, stage: str) -> Decision | None:
+    """`count_hits` in a session of its own."""
+    with Session(request.app.state.engine) as session:
+        return count_hits(request, session, stage)
+
+
+async def over_limit(request: Request, stage: str) -> Decision | None:
+    """`hit_limits` from the event loop."""
+    return await run_in_threadpool(hit_limits, request, stage)
