@@ -303,3 +303,29 @@ def test_sign_in_and_sign_out_are_audited_without_the_client_address(client, db,
     assert events[0].after == {"two_factor": False}
     assert "testclient" not in str([(e.before, e.after) for e in events])
     assert verify(db) == []
+
+
+def test_staff_pages_read_the_session_off_the_event_loop(client, make_user,
+                                                         monkeypatch) -> None:
+    """Reading the session is three queries: on the event loop they stalled every other
+    request of the worker, cached public pages included, for as long."""
+    import asyncio
+
+    from portal.accounts import permissions
+
+    loops: list[bool] = []
+    real = permissions.current_user
+
+    def watched(request):  # type: ignore[no-untyped-def]
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return real(request)
+
+    monkeypatch.setattr(permissions, "current_user", watched)
+    make_user("press")
+    login(client, "press1")
+    assert client.get("/staff/").status_code == 200
+    assert loops == [False]

@@ -222,6 +222,39 @@ def test_due_sort_pages_with_ties(db: Session, make_user) -> None:  # type: igno
     assert len(set(ids(first) + ids(rest))) == 12
 
 
+@pytest.mark.parametrize("sort", [SortKey.received, SortKey.due])
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_unit_filter_merges_both_sides_in_order_across_pages(  # type: ignore[no-untyped-def]
+        db: Session, make_user, sort: SortKey, descending: bool) -> None:
+    """The unit concerned and the responsible unit are read apart and merged: every match
+    once (a row on both sides too), in page order, across keyset pages."""
+    mod = actor(make_user(Role.moderator))
+    unit, other = add_unit(db, "police"), add_unit(db, "court")
+    rows = []
+    for i in range(24):
+        side = i % 4  # 0: unit concerned, 1: responsible unit, 2: both, 3: the other unit
+        rows.append(add_submission(
+            db, f"第{i}件", received_at=hours_ago(i % 5), state=S.accepted, commit=False,
+            unit_concerned_id=unit.id if side in (0, 2) else other.id,
+            responsible_unit_id=unit.id if side in (1, 2) else other.id,
+            handling_due_on=date(2026, 7, 20 + i % 3)))
+    db.commit()
+    matching = [r for i, r in enumerate(rows) if i % 4 != 3]
+    by_key = sorted(matching, key=lambda r: (
+        r.received_at if sort == SortKey.received else r.handling_due_on, r.id),
+        reverse=descending)
+    query = QueueQuery(unit_id=unit.id, sort=sort, descending=descending)
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = list_queue(db, mod, query, NOW, keys=KEYS, after=cursor, limit=4)
+        seen += ids(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [r.id for r in by_key]
+
+
 @pytest.mark.parametrize("cursor", [
     "not a cursor!", "AAAA", base64.urlsafe_b64encode(b'["received","d","x",1]').decode(),
     base64.urlsafe_b64encode(b'["due","d","2026-06-01",1]').decode(),  # another sort

@@ -121,8 +121,14 @@ class Submission(SQLModel, table=True):
         Index("ix_submission_claimed_state", "claimed_by_id", "state",
               sqlite_where=text("claimed_by_id IS NOT NULL"),
               postgresql_where=text("claimed_by_id IS NOT NULL")),
-        # the new tab's two halves (possible spam or not) are counted from the index.
+        # the new tab's two halves (possible spam or not) are counted from the index;
         Index("ix_submission_state_spam", "state", "spam_signals"),
+        # a page filtered by unit reads each side of "unit concerned or responsible unit"
+        # from an index of its own (moderation.queue.listing._either_unit_ids).
+        Index("ix_submission_unit_cover", "unit_concerned_id", "state", "received_at",
+              "handling_due_on", "decision_due_on", "id"),
+        Index("ix_submission_responsible_cover", "responsible_unit_id", "state",
+              "received_at", "handling_due_on", "decision_due_on", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, true
 from sqlmodel import Session
@@ -32,20 +33,29 @@ DIGEST_TABS = (Tab.new, Tab.mine, Tab.overdue, Tab.awaiting_citizen)
 def queue_counts(session: Session, actor: Actor, now: datetime, *,
                  tabs: Iterable[Tab] = tuple(Tab),
                  tz: str = DEFAULT_TIMEZONE) -> dict[Tab, int]:
-    """How many items each tab holds for `actor` (NotPermitted for admins and press)."""
+    """How many items each tab holds for `actor` (NotPermitted for admins and press).
+
+    One statement for all the tabs, a scalar subquery per count: each keeps its own
+    index plan, and the page makes one round trip instead of one per count.
+    """
     scope = scope_clause(actor)
-    out: dict[Tab, int] = {}
+    counted: list[tuple[Tab, Any]] = []
     for tab in tabs:
         # Overdue is counted as its two disjoint halves: two index range counts are
         # much cheaper than one OR, which makes the database collect a row-id set.
         branches = (overdue_branches(now, tz) if tab == Tab.overdue
                     else (tab_clause(tab, actor, now, tz),))
-        total = 0
         for branch in branches:
             clauses = [c for c in (scope, branch) if c is not None]
-            statement = select(func.count()).select_from(Submission).where(*clauses)
-            total += int(session.execute(statement).scalar_one())
-        out[tab] = total
+            counted.append((tab, select(func.count()).select_from(Submission)
+                            .where(*clauses).scalar_subquery()))
+    out: dict[Tab, int] = dict.fromkeys(tabs, 0)
+    if not counted:
+        return out
+    row = session.execute(select(*(count.label(f"count_{i}")
+                                   for i, (_, count) in enumerate(counted)))).one()
+    for (tab, _), number in zip(counted, row, strict=True):
+        out[tab] += int(number)
     return out
 
 

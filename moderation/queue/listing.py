@@ -11,11 +11,11 @@ import base64
 import binascii
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_, union
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -182,7 +182,9 @@ def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime,
     """
     query = query.validated()
     limit = max(1, min(limit, MAX_LIMIT))
-    clauses = where_clauses(session, actor, query, now, tz, keys=keys)
+    # A chosen unit is matched as the unit concerned or the responsible unit: each side is
+    # read from an index of its own, below, not as one OR.
+    clauses = where_clauses(session, actor, replace(query, unit_id=None), now, tz, keys=keys)
     key = sort_expression(query, actor)
     if after:
         key_value, last_id = decode_cursor(query, after)
@@ -192,8 +194,11 @@ def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime,
     # The page's ids first, then only those rows: sorting whole rows (sealed texts
     # included) of every match cost 90 ms at a million submissions; the ids come from
     # an index alone (ix_submission_queue_cover).
-    page_ids = (select(col(Submission.id)).where(*clauses).order_by(*order)
-                .limit(limit + 1).scalar_subquery())
+    if query.unit_id is None:
+        page_ids = (select(col(Submission.id)).where(*clauses).order_by(*order)
+                    .limit(limit + 1).scalar_subquery())
+    else:
+        page_ids = _either_unit_ids(clauses, query.unit_id, key, query.descending, limit + 1)
     statement = (select(*ITEM_COLUMNS,
                         col(Submission.wrapped_key), col(Submission.text_sealed),
                         key.label("sort_key"))
@@ -208,6 +213,33 @@ def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime,
         last = rows[-1]
         next_cursor = encode_cursor(query, last.sort_key, last.id)
     return Page(items, next_cursor)
+
+
+def _either_unit_ids(clauses: list[ColumnElement[bool]], unit_id: int, key: Any,
+                     descending: bool, limit: int) -> Any:
+    """The first `limit` ids, in page order, of the rows whose unit concerned or whose
+    responsible unit is `unit_id`.
+
+    Each side takes its own first `limit` from its own index (ix_submission_unit_cover,
+    ix_submission_responsible_cover), then the two short lists are merged. As one OR the
+    database visited every matching row: 25 ms at a million submissions on PostgreSQL,
+    against 2 ms.
+    """
+    sides = []
+    for column in (Submission.unit_concerned_id, Submission.responsible_unit_id):
+        side = (select(col(Submission.id).label("id"), key.label("sort_key"))
+                .where(*clauses, col(column) == unit_id)
+                .order_by(*_ordered(key, col(Submission.id), descending)).limit(limit))
+        # As a subquery: SQLite takes no ORDER BY or LIMIT in a member of a UNION.
+        inner = side.subquery()
+        sides.append(select(inner.c.id, inner.c.sort_key))
+    both = union(*sides).subquery()  # UNION: a row on both sides is listed once
+    return (select(both.c.id).order_by(*_ordered(both.c.sort_key, both.c.id, descending))
+            .limit(limit).scalar_subquery())
+
+
+def _ordered(key: Any, row_id: Any, descending: bool) -> tuple[Any, Any]:
+    return (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
 
 
 def after_clause(key: Any, value: datetime | date, last_id: int,

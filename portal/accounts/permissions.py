@@ -45,17 +45,27 @@ def guard_roles(endpoint: Callable, roles: frozenset[Role], *,
     `portal.routing.route()` for every route that is not public: never by hand.
     """
 
-    @functools.wraps(endpoint)
-    async def checked(request: Request) -> Response:
+    def admitted(request: Request) -> Response | None:
+        """None when the visitor may enter; else where to send them. Reads the session
+        from the database: call it in a worker thread, never on the event loop."""
         user = password_verified_user(request) if totp_enrolment else current_user(request)
         if user is None:
             return _not_signed_in(request)
         if user.role not in roles:
             raise HTTPException(status_code=403)
         request.state.user = user
-        if inspect.iscoroutinefunction(endpoint):
-            return await endpoint(request)
-        return await run_in_threadpool(endpoint, request)
+        return None
+
+    def checked_sync(request: Request) -> Response:
+        return admitted(request) or endpoint(request)
+
+    @functools.wraps(endpoint)
+    async def checked(request: Request) -> Response:
+        # One trip to a worker thread for the session and a sync page together.
+        if not inspect.iscoroutinefunction(endpoint):
+            return await run_in_threadpool(checked_sync, request)
+        refused = await run_in_threadpool(admitted, request)
+        return refused or await endpoint(request)
 
     return checked
 
