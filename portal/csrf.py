@@ -57,7 +57,12 @@ def csrf_token(request: Request) -> str:
         cookie = secrets.token_urlsafe(COOKIE_BYTES)
         state["csrf_cookie_new"] = cookie
     state["csrf_cookie"] = cookie
-    return _signer(request.app.state.settings.secret_key).sign(_binding(cookie)).decode()
+    # One token per request, however many forms the page holds (signing is a hash each).
+    issued = state.get("csrf_token")
+    if issued is None or issued[0] != cookie:
+        token = _signer(request.app.state.settings.secret_key).sign(_binding(cookie)).decode()
+        issued = state["csrf_token"] = (cookie, token)
+    return issued[1]
 
 
 def check_token(request: Request, token: object) -> None:
