@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import load_workbook
-
 MB = 1024 * 1024
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _HOSTILE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -83,6 +81,10 @@ def read_xlsx(data: bytes, budget: TableBudget = TableBudget()) -> list[list[str
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_archive(archive, budget)
+        # Imported here: openpyxl is 5 MB of every web worker's memory, for a ledger
+        # import an editor makes now and then.
+        from openpyxl import load_workbook
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except TableRejected:
         raise

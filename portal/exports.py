@@ -13,10 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from moderation.queue.export import safe_cell
 from portal.locale_context import gettext
 
@@ -56,6 +52,12 @@ def csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
 
 def xlsx_bytes(title: str, header: list[str], rows: Iterable[list[object]]) -> bytes:
     """One sheet, bold header row frozen; every text cell typed as text."""
+    # Imported here: openpyxl is 5 MB of every web worker's memory, for an export a
+    # caseworker asks for now and then.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
