@@ -189,8 +189,7 @@ def list_queue(session: Session, actor: Actor, query: QueueQuery, now: datetime,
     if after:
         key_value, last_id = decode_cursor(query, after)
         clauses.append(after_clause(key, key_value, last_id, query.descending))
-    order = ((key.desc(), col(Submission.id).desc()) if query.descending
-             else (key.asc(), col(Submission.id).asc()))
+    order = _ordered(key, col(Submission.id), query.descending)
     # The page's ids first, then only those rows: sorting whole rows (sealed texts
     # included) of every match cost 90 ms at a million submissions; the ids come from
     # an index alone (ix_submission_queue_cover).

@@ -44,8 +44,8 @@ def index_submission(session: Session, keys: IntakeKeys, submission: Submission,
     """Create or refresh the search row of `submission` (flushes; the caller commits).
 
     Pass `text` when it is at hand (intake); otherwise it is opened with the data key.
-    `fresh`: the submission was created in this transaction, so it has no row yet; the
-    row is then only added, for the commit to write.
+    `fresh`: the submission was created in this transaction, so it has no row yet and
+    none is looked for.
     """
     if submission.id is None:
         session.flush()
@@ -53,10 +53,7 @@ def index_submission(session: Session, keys: IntakeKeys, submission: Submission,
     if text is None:
         text = case_texts(keys, submission).text
     document = search_document(keys, submission.reference, text)
-    if fresh:
-        session.add(SubmissionSearch(submission_id=submission.id, document=document))
-        return
-    row = session.get(SubmissionSearch, submission.id)
+    row = None if fresh else session.get(SubmissionSearch, submission.id)
     if row is None:
         session.add(SubmissionSearch(submission_id=submission.id, document=document))
     elif row.document != document:

@@ -53,7 +53,8 @@ def purge_if_due(request: Request, session: Session) -> None:
 def count_hits(request: Request, session: Session, stage: str) -> Decision | None:
     """Count one hit of `stage` ("form", "send" or "verify") in `session`, and commit;
     the refusal, if any. The session may go on to other work after."""
-    rates = intake_config(request).rates
+    config = intake_config(request)
+    rates = config.rates
     address = client_address(request)
     limits: tuple[tuple[Limit, str], ...] = {
         "form": ((rates.form_client, address), (rates.form_global, GLOBAL)),
@@ -62,8 +63,7 @@ def count_hits(request: Request, session: Session, stage: str) -> Decision | Non
     }[stage]
     commit_without_waiting_for_disk(session)
     purge_if_due(request, session)
-    limiter = RateLimiter(intake_config(request).keys, DbStore(session),
-                          request.app.state.clock)
+    limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
     refused = None
     for limit, who in limits:
         decision = limiter.hit(limit, who)
