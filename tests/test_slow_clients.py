@@ -86,3 +86,18 @@ def test_a_normal_client_is_served_and_its_idle_keepalive_closed(server) -> None
         answer = sock.recv(4096)
         assert answer.startswith(b"HTTP/1.1 200")
         assert closed_within(sock, CUT_WITHIN) < CUT_WITHIN  # the keep-alive timeout
+
+
+def test_an_oversized_head_is_refused_and_the_server_keeps_serving(server) -> None:  # type: ignore[no-untyped-def]
+    # httptools sets no limit of its own: without the protocol's, a head kept growing in
+    # memory until the head deadline.
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + b"a" * 20_000
+                     + b"\r\n\r\n")
+        sock.settimeout(10)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Cookie: " + b"a" * 8_000 + b"\r\n\r\n")
+        sock.settimeout(10)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
