@@ -205,3 +205,32 @@ def test_postgresql_connections_prepare_no_statements() -> None:
             assert connection.connection.dbapi_connection.prepare_threshold is None  # type: ignore[union-attr]
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL pool setting")
+def test_a_pooled_connection_the_server_ended_is_replaced_without_a_ping() -> None:
+    """A check-out looks at the socket instead of pinging (a round trip each time); a
+    connection whose backend was ended is still never handed to a request."""
+    from sqlalchemy import text
+
+    from portal.db import make_engine
+
+    engine = make_engine(TEST_DATABASE_URL, pool_size=1, max_overflow=0)
+    pings = []
+    real_ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda conn: pings.append(1) or real_ping(conn)  # type: ignore[method-assign]
+    try:
+        with engine.connect() as connection:
+            ended = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer = make_engine(TEST_DATABASE_URL)
+        with killer.connect() as other:
+            assert other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"),
+                                 {"pid": ended}).scalar_one()
+        killer.dispose()
+        with engine.connect() as connection:  # the only pooled connection is the dead one
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != ended
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        assert pings == []
+    finally:
+        engine.dispose()
