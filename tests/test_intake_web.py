@@ -495,3 +495,15 @@ def test_hotline_is_for_moderators_only(client: TestClient, db: Session, make_us
                                                       "channel": "phone"})
     assert response.status_code == 403
     assert submissions(db) == 0
+
+
+def test_a_cookie_of_another_site_on_the_domain_breaks_neither_language_nor_sending(
+        client: TestClient, db: Session) -> None:
+    """Analytics on a shared government domain set cookies such as `{"a":1}`, which
+    `SimpleCookie` refused along with every other cookie of the header: the language
+    choice was lost, and so was the CSRF cookie, so no form could be sent."""
+    client.cookies.set("site_tracker", '{"visit":1,"src":"weibo"}')
+    client.get("/lang/en?next=/")
+    assert page(client.get("/")).html["lang"] == "en"
+    receipt_of(send(client, tip_confirmation(client)))
+    assert submissions(db) == 1
