@@ -353,6 +353,30 @@ def test_suggestion_without_topic_is_refused(client: TestClient, db: Session,
     assert submissions(db) == 0
 
 
+def test_the_form_step_takes_offered_choices_from_the_cache_and_send_asks_the_database(
+        client: TestClient, db: Session, topic: Category, statements: list[str]) -> None:
+    content = "建议延长户籍窗口的办公时间。"
+    form = client.get("/submit/suggestion")
+    statements.clear()
+    confirmation = post_form(client, "/submit/suggestion",
+                             {"category_id": str(topic.id), "content": content}, form=form)
+    assert confirmation.status_code == 200, confirmation.text[:1000]
+    assert not [s for s in statements if "FROM category" in s]
+
+    unoffered = post_form(client, "/submit/suggestion",
+                          {"category_id": str(topic.id + 1000), "content": content})
+    assert unoffered.status_code == 422
+    assert page(unoffered).select_one("#f-category_id-error") is not None
+
+    topic.active = False  # retired between the confirmation page and Send
+    db.add(topic)
+    db.commit()
+    sent = client.post("/submit/suggestion/confirm", data=send_data(confirmation))
+    assert sent.status_code == 422
+    assert page(sent).select_one("#f-category_id-error") is not None
+    assert submissions(db) == 0
+
+
 def test_proof_verifies_and_fails_with_one_character_changed(client: TestClient) -> None:
     client.headers["Accept-Language"] = "en"
     proof = proof_of(send(client, tip_confirmation(client)))

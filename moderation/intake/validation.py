@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -111,15 +112,21 @@ class _Checker:
             raise ValidationFailed(self.errors)
 
 
-def validate_tip(session: Session, data: TipInput, rules: TextRules) -> TipInput:
-    """A cleaned copy of the tip, or ValidationFailed with every problem found."""
+def validate_tip(session: Session, data: TipInput, rules: TextRules,
+                 active_units: Collection[int] = ()) -> TipInput:
+    """A cleaned copy of the tip, or ValidationFailed with every problem found.
+
+    `active_units`: unit ids the caller already knows to be active (a worker's cache, a
+    few seconds old, for the form step; the database decides again at sending). Others
+    are looked up.
+    """
     check = _Checker()
     content = check.text("content", data.content, CONTENT_MAX, required=True,
                          min_len=rules.tip_min_chars, short=m.CONTENT_TOO_SHORT)
     people = check.text("people_concerned", data.people_concerned, PEOPLE_MAX)
     when = check.text("happened_when", data.happened_when, WHEN_WHERE_MAX, single_line=True)
     where = check.text("happened_where", data.happened_where, WHEN_WHERE_MAX, single_line=True)
-    if data.unit_concerned_id is not None:
+    if data.unit_concerned_id is not None and data.unit_concerned_id not in active_units:
         unit = session.get(Unit, data.unit_concerned_id)
         if unit is None or not unit.active:
             check.errors["unit_concerned_id"] = m.UNKNOWN_UNIT
@@ -129,15 +136,19 @@ def validate_tip(session: Session, data: TipInput, rules: TextRules) -> TipInput
                     contact, publish_consent=data.publish_consent is True)
 
 
-def validate_suggestion(session: Session, data: SuggestionInput,
-                        rules: TextRules) -> SuggestionInput:
-    """A cleaned copy of the suggestion, or ValidationFailed."""
+def validate_suggestion(session: Session, data: SuggestionInput, rules: TextRules,
+                        active_categories: Collection[int] = ()) -> SuggestionInput:
+    """A cleaned copy of the suggestion, or ValidationFailed.
+
+    `active_categories`: active suggestion category ids the caller already knows (as
+    `active_units` for `validate_tip`); others are looked up.
+    """
     check = _Checker()
     content = check.text("content", data.content, CONTENT_MAX, required=True,
                          min_len=rules.suggestion_min_chars, short=m.SUGGESTION_TOO_SHORT)
     if data.category_id is None:
         check.errors["category_id"] = m.REQUIRED
-    else:
+    elif data.category_id not in active_categories:
         category = session.get(Category, data.category_id)
         if category is None or not category.active or category.kind != SubmissionKind.suggestion:
             check.errors["category_id"] = m.UNKNOWN_CATEGORY

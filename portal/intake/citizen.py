@@ -51,6 +51,7 @@ from portal.intake.handover import (
 from portal.intake.pages import (
     DRAFT_GONE,
     FILES_GONE,
+    FORM_CHOICES,
     METADATA_LABELS,
     NO_STORE,
     STREAM_MESSAGES,
@@ -73,6 +74,7 @@ from portal.intake.upload import ReceivedForm, receive_form
 from portal.streaming_form import FormRejected
 from portal.templating import render
 from portal.web import db_session, redirect
+from portal.worker_cache import cached
 
 SEND_WAIT_SECONDS = 10.0
 CLEAN_EVERY_SECONDS = 60.0
@@ -127,14 +129,15 @@ async def suggestion_confirm(request: Request) -> Response:
 def _admit(request: Request, store: PendingStore) -> Decision | UploadBatch:
     """Count the POST against the rate limits; its upload batch, or the refusal.
 
-    One trip to a worker thread and one database session for both: under load each trip
-    costs a thread wake-up, and each session a connection check-out.
+    One trip to a worker thread and one transaction for both: under load each trip costs
+    a thread wake-up, and each transaction a connection check-out and two round trips.
+    The reference is drawn first, so the counters' commit ends the transaction.
     """
     with db_session(request) as session:
+        envelope = new_envelope(session)
         decision = count_hits(request, session, "form")
         if decision is not None:
             return decision
-        envelope = new_envelope(session)
     return UploadBatch(store.new_upload_folder(), envelope, intake_config(request).limits)
 
 
@@ -152,12 +155,17 @@ async def _form_posted(request: Request, kind: FormKind) -> Response:
 
 
 def _validate(request: Request, kind: FormKind, data: object) -> tuple[object, dict[str, str]]:
+    """The form's values checked; units and categories the form offers are taken from the
+    worker's cache (Send checks them in the database again)."""
     rules = cached_policy(request).text
-    with db_session(request) as session:
+    choices = cached(request, FORM_CHOICES)
+    with db_session(request) as session:  # connects only to look up an id not offered
         try:
             if kind is TIP:
-                return validate_tip(session, data, rules), {}  # type: ignore[arg-type]
-            return validate_suggestion(session, data, rules), {}  # type: ignore[arg-type]
+                units = {unit_id for unit_id, _name, _depth in choices.units}
+                return validate_tip(session, data, rules, units), {}  # type: ignore[arg-type]
+            categories = {category_id for category_id, _name in choices.categories}
+            return validate_suggestion(session, data, rules, categories), {}  # type: ignore[arg-type]
         except ValidationFailed as exc:
             return None, exc.errors
 

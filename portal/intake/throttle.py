@@ -52,7 +52,8 @@ def purge_if_due(request: Request, session: Session) -> None:
 
 def count_hits(request: Request, session: Session, stage: str) -> Decision | None:
     """Count one hit of `stage` ("form", "send" or "verify") in `session`, and commit;
-    the refusal, if any. The session may go on to other work after."""
+    the refusal, if any. The session may have read before (it must hold no write: the
+    commit does not wait for the disk) and may go on to other work after."""
     config = intake_config(request)
     rates = config.rates
     address = client_address(request)
