@@ -12,9 +12,9 @@ from tests.workflow_support import World, drive
 
 pytest_plugins = ("tests.queue_web_fixtures",)  # world, keys, signed_in
 
-# The signed-in session with its user and role policy (1: they were 3), the page of items (1), the tab
-# counts (1 statement of 6 counts: overdue counts its two halves, new its possible-spam
-# half; they were 6 statements), the names of claimers and handlers on the page (1).
+# The signed-in session with its user and role policy (1; they were 3), the page of items
+# (1), the tab counts (1 statement of 6 counts: overdue counts its two halves, new its
+# possible-spam half; they were 6 statements), the names of claimers and handlers on the page (1).
 # Units, categories, handlers per unit and the "all" tab's count come from the worker
 # cache; the header counters reuse the tab counts (they used to be counted a second
 # time: 18-19 queries).
