@@ -404,6 +404,32 @@ def test_honeypot_is_refused_and_nothing_stored(client: TestClient, db: Session,
     assert stored_files(settings.upload_dir) == []
 
 
+def test_files_are_cleaned_only_for_a_form_that_can_be_kept(
+        client: TestClient, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bot's form (honeypot) or a forged token costs no sandboxed cleaning, and a kept
+    form's files are cleaned in the same worker-thread trip as the rest of the step."""
+    from moderation.intake import files
+
+    cleaned: list[str] = []
+    real = files.clean_in_worker
+
+    def counted(job, *args):  # type: ignore[no-untyped-def]
+        cleaned.append(job.display_name)
+        return real(job, *args)
+
+    monkeypatch.setattr(files, "clean_in_worker", counted)
+    one_file = three_files()[2:]
+    bot = post_form(client, "/submit/tip", {"content": CONTENT, "website": "http://spam"},
+                    one_file)
+    forged = post_form(client, "/submit/tip", {"content": CONTENT, "form_token": "x.y"},
+                       one_file)
+    assert (bot.status_code, forged.status_code) == (400, 400)
+    assert cleaned == []
+    assert stored_files(settings.upload_dir) == []
+    tip_confirmation(client, one_file)
+    assert len(cleaned) == 1
+
+
 def test_rate_limit_gives_a_translated_429(client: TestClient, app: Any, db: Session) -> None:
     client.headers["Accept-Language"] = "en"
     config = app.state.intake

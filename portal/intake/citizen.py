@@ -174,7 +174,8 @@ async def _take_form(request: Request, kind: FormKind, store: PendingStore,
                      batch: UploadBatch) -> Response:
     config = intake_config(request)
     try:
-        received = await receive_form(request, batch, config.stream_limits, config.body_limit)
+        received = await receive_form(request, batch, config.stream_limits, config.body_limit,
+                                      finish_files=False)
     except FormRejected as exc:
         return refused(request, exc.status, STREAM_MESSAGES.get(exc.reason))
     return await run_in_threadpool(_take_received, request, kind, store, batch, received)
@@ -184,8 +185,10 @@ def _take_received(request: Request, kind: FormKind, store: PendingStore, batch:
                    received: ReceivedForm) -> Response:
     """Check the received form and answer it: the confirmation page, or the form again.
 
-    All in one trip to a worker thread (validation reads the database, the draft is
-    written to disk, the page is rendered): each trip costs a thread wake-up under load.
+    All in one trip to a worker thread (files are cleaned, validation reads the database,
+    the draft is written to disk, the page is rendered): under load each trip waits
+    behind every other request of the worker. Files are cleaned only for a form that
+    passed the honeypot and carries a valid form token.
     """
     config = intake_config(request)
     if honeypot_filled(received.fields):
@@ -201,6 +204,7 @@ def _take_received(request: Request, kind: FormKind, store: PendingStore, batch:
         batch.abort()
         state = FormState(values=values, notice=exc.message, files_dropped=had_files)
         return form_page(request, kind, _fresh_token(request, kind), state, 400)
+    received.finish_files(batch)
 
     previous = store.load(nonce)
     if previous is not None and previous.kind != kind.name:

@@ -68,6 +68,16 @@ class ReceivedForm:
         """(file name, English message id) of every refused file."""
         return [(s.name, s.error.message) for s in self.sinks if s.error is not None]
 
+    def finish_files(self, batch: UploadBatch) -> None:
+        """Type and clean every file (blocking: call it in a worker thread); on an
+        unexpected error every file of `batch` is deleted."""
+        try:
+            for sink in self.sinks:
+                sink.finish()
+        except BaseException:
+            batch.abort()
+            raise
+
 
 def limited_request(request: Request, limit: int) -> Request:
     """The request with its body capped at `limit` bytes (413 past it)."""
@@ -90,8 +100,11 @@ def limited_request(request: Request, limit: int) -> Request:
 
 
 async def receive_form(request: Request, batch: UploadBatch, limits: StreamLimits,
-                       body_limit: int) -> ReceivedForm:
-    """Read the form; files go to `batch` and are typed and cleaned before returning."""
+                       body_limit: int, *, finish_files: bool = True) -> ReceivedForm:
+    """Read the form; files go to `batch` and are typed and cleaned before returning,
+    unless `finish_files` is False (the caller then calls `ReceivedForm.finish_files`
+    in the worker thread it goes on to use: under load each trip to a thread waits
+    behind every other request of the worker)."""
     sinks: list[EvidenceSink] = []
 
     def open_sink(field_name: str, filename: str, declared_type: str) -> EvidenceSink:
@@ -103,10 +116,6 @@ async def receive_form(request: Request, batch: UploadBatch, limits: StreamLimit
 
     form = await read_streamed_form(limited_request(request, body_limit), open_sink, limits)
     received = ReceivedForm(form.fields, sinks)
-    try:
-        for sink in sinks:
-            await run_in_threadpool(sink.finish)
-    except BaseException:
-        batch.abort()
-        raise
+    if finish_files:
+        await run_in_threadpool(received.finish_files, batch)
     return received
