@@ -91,6 +91,11 @@ class MemoryStore:
 class DbStore:
     """Counters as expiring rows; the caller commits (the count then holds for all).
 
+    On PostgreSQL the table is unlogged (migration 0014): it writes no WAL, so a
+    transaction that only counts commits without waiting for the disk, and the
+    portal-wide counter row's lock is not held for a disk flush per citizen. A crash
+    forgets the current windows' counts, which no one relies on.
+
     One statement per hit (an upsert that returns the new count), because the portal-wide
     counters are one row that every worker's citizens count on: the fewer round trips
     between its lock and the commit, the more citizens per second get through
@@ -120,17 +125,6 @@ _UPSERT = text(
     "ELSE ratecounter.count + :by END, expires_at = :expires_at "
     "RETURNING count"
 ).bindparams(bindparam("expires_at", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
-
-
-def commit_without_waiting_for_disk(session: Session) -> None:
-    """On PostgreSQL, let this transaction's commit return before its WAL is on disk.
-
-    Only for transactions that hold nothing but counters: a crash may forget the last
-    fraction of a second of counts, which no one relies on, and the portal-wide counter
-    row's lock is no longer held for a disk flush per citizen.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def purge_expired(session: Session, clock: Clock = system_clock) -> int:

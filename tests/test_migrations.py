@@ -104,3 +104,18 @@ def test_drift_check_sees_a_difference(empty_engine: Engine) -> None:
     drift = schema_drift(empty_engine)
     assert any(d[0] == "add_column" and d[3].name == "target_type"  # type: ignore[index]
                for d in drift)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL table property")
+def test_rate_counters_are_unlogged_on_postgresql(empty_engine: Engine) -> None:
+    """Counting writes no WAL, so a transaction that only counts commits without waiting
+    for the disk (migration 0014)."""
+    def persistence() -> str:
+        with empty_engine.connect() as connection:
+            return connection.execute(text(
+                "SELECT relpersistence FROM pg_class WHERE relname = 'ratecounter'")).scalar_one()
+
+    upgrade(empty_engine, "0013")
+    assert persistence() == "p"
+    upgrade(empty_engine)
+    assert persistence() == "u"

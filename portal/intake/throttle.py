@@ -19,7 +19,6 @@ from moderation.ratelimit import (
     Decision,
     Limit,
     RateLimiter,
-    commit_without_waiting_for_disk,
     purge_expired,
 )
 from portal.intake.config import intake_config
@@ -52,8 +51,8 @@ def purge_if_due(request: Request, session: Session) -> None:
 
 def count_hits(request: Request, session: Session, stage: str) -> Decision | None:
     """Count one hit of `stage` ("form", "send" or "verify") in `session`, and commit;
-    the refusal, if any. The session may have read before (it must hold no write: the
-    commit does not wait for the disk) and may go on to other work after."""
+    the refusal, if any. The session may have read before and may go on to other work
+    after."""
     config = intake_config(request)
     rates = config.rates
     address = client_address(request)
@@ -62,7 +61,6 @@ def count_hits(request: Request, session: Session, stage: str) -> Decision | Non
         "send": ((rates.send_client, address), (rates.send_global, GLOBAL)),
         "verify": ((rates.verify_client, address),),
     }[stage]
-    commit_without_waiting_for_disk(session)
     purge_if_due(request, session)
     limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
     refused = None
