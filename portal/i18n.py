@@ -41,7 +41,17 @@ def negotiate(
     """Pick the locale: the remembered cookie first, then Accept-Language, then the default."""
     if cookie_value in available:
         return cookie_value  # type: ignore[return-value]
-    for tag in _accept_language_tags(accept_language or ""):
+    if accept_language and len(accept_language) > 200:  # not worth keeping
+        return _from_accept_language.__wrapped__(accept_language, available, default)
+    return _from_accept_language(accept_language or "", available, default)
+
+
+# Browsers send a handful of distinct headers; parsing one cost more than the rest of
+# choosing the locale, on every request.
+@lru_cache(maxsize=256)
+def _from_accept_language(accept_language: str, available: tuple[str, ...],
+                          default: str) -> str:
+    for tag in _accept_language_tags(accept_language):
         for locale in available:
             if _matches(tag, locale):
                 return locale

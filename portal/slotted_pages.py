@@ -33,7 +33,7 @@ SLOT_MARK = "slot-{}-" + secrets.token_hex(8)
 @dataclass(frozen=True)
 class _Rendered:
     sources: tuple[object, ...]
-    body: str
+    body: bytes  # encoded once: encoding the page per request cost more than its slots
 
 
 def slot(name: str) -> str:
@@ -48,7 +48,8 @@ class SlottedPages:
         self.size = size
         self.entries: OrderedDict[tuple, _Rendered] = OrderedDict()
 
-    def body(self, key: tuple, sources: tuple[object, ...], render: Callable[[], str]) -> str:
+    def body(self, key: tuple, sources: tuple[object, ...],
+             render: Callable[[], bytes]) -> bytes:
         entry = self.entries.get(key)
         if entry is None or len(entry.sources) != len(sources) or any(
                 a is not b for a, b in zip(entry.sources, sources, strict=True)):
@@ -60,24 +61,29 @@ class SlottedPages:
         return entry.body
 
 
-def render_slotted(request: Request, name: str, context: dict[str, Any], *,
+def render_slotted(request: Request, name: str,
+                   context: dict[str, Any] | Callable[[], dict[str, Any]], *,
                    sources: tuple[object, ...], slots: Mapping[str, Callable[[], str]],
                    headers: Mapping[str, str] | None = None, variant: tuple = ()) -> Response:
     """`name` rendered with `context` once, then per request with fresh `slots` values.
 
     `sources` are the cached values the context was built from; `context` must hold
-    nothing else that varies between requests. The CSRF token is always a slot.
+    nothing else that varies between requests, and may be a function that builds it (it
+    is then called only when the page is rendered). The CSRF token is always a slot.
     """
     locale = request.scope.get("state", {}).get("locale") or current_locale.get()
     elder = is_elder(request.headers)
-    key = (name, variant, locale, elder, request.url.path,
+    # The scope's path, not `request.url`: building the URL cost more than the rest of
+    # the key (it is built on a miss, for the page's links).
+    key = (name, variant, locale, elder, request.scope["path"],
            request.scope.get("query_string", b""))
 
     def render() -> str:
         templates = request.app.state.templates
         full = {"request": request, "locale": locale, "elder": elder, "current_user": None,
                 "current_path": request.url.path,
-                "page_links": lambda: page_links(request, locale), **context,
+                "page_links": lambda: page_links(request, locale),
+                **(context() if callable(context) else context),
                 "csrf_token": lambda: slot("csrf"),
                 **{slot_name: slot(slot_name) for slot_name in slots}}
         token = current_locale.set(locale)
@@ -86,8 +92,9 @@ def render_slotted(request: Request, name: str, context: dict[str, Any], *,
         finally:
             current_locale.reset(token)
 
-    body = request.app.state.slotted_pages.body(key, sources, render)
+    body = request.app.state.slotted_pages.body(key, sources, lambda: render().encode())
     for slot_name, make in {"csrf": lambda: csrf_token(request), **slots}.items():
-        if slot(slot_name) in body:  # a page without a form sets no CSRF cookie
-            body = body.replace(slot(slot_name), make())
+        marker = slot(slot_name).encode()
+        if marker in body:  # a page without a form sets no CSRF cookie
+            body = body.replace(marker, make().encode())
     return HTMLResponse(body, headers=dict(headers or {}))

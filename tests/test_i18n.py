@@ -146,6 +146,7 @@ def test_translations_keep_their_placeholders(locale: str) -> None:
         (None, ";;;,,q=abc,\x00", "zh_CN"),
         (None, "en;q=banana", "zh_CN"),
         (None, "de, ja, ko", "zh_CN"),
+        (None, "x" * 300 + ", en", "en"),  # too long to keep in the cache: parsed anyway
     ],
 )
 def test_negotiate(cookie: str | None, header: str | None, expected: str) -> None:
@@ -154,6 +155,7 @@ def test_negotiate(cookie: str | None, header: str | None, expected: str) -> Non
 
 def test_negotiate_uses_the_configured_default() -> None:
     assert negotiate(None, "de", LOCALES, "en") == "en"
+    assert negotiate(None, "de", LOCALES, "zh_CN") == "zh_CN"  # the default is in the key
 
 
 def test_html_lang_tags() -> None:

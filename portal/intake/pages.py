@@ -199,10 +199,13 @@ async def blank_form_page(request: Request, kind: FormKind,
 
     Async on purpose: with the choices cached, answering costs no trip to a thread.
     """
-    if request.url.query:
+    if request.scope.get("query_string"):
         return await run_in_threadpool(form_page, request, kind, new_token(), FormState())
     choices = await cached_async(request, FORM_CHOICES)
-    context = {**form_context(request, "", FormState(), choices), "kind": kind}
+
+    def context() -> dict[str, Any]:  # built only when the page is rendered
+        return {**form_context(request, "", FormState(), choices), "kind": kind}
+
     return render_slotted(request, f"intake/{kind.name}_form.html", context,
                           sources=(choices,), slots={"form_token": new_token},
                           headers=NO_STORE)

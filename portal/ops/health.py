@@ -15,6 +15,7 @@ import ipaddress
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -75,6 +76,7 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,9 +97,22 @@ class MetricsMiddleware:
             matched = scope.get("route")
             template = getattr(matched, "path", None) or "unmatched"
             method = scope["method"] if scope["method"] in ("GET", "HEAD", "POST") else "other"
-            self.metrics.requests.labels(template, method, str(status)).inc()
-            self.metrics.latency.labels(template, method).observe(
-                time.perf_counter() - started)
+            counter, timer = self._series(template, method, status)
+            counter.inc()
+            timer.observe(time.perf_counter() - started)
+
+    def _series(self, template: str, method: str, status: int) -> tuple[Any, Any]:
+        """The request counter and latency histogram of one route, method and status.
+
+        Kept per key: `labels()` validates and locks on every call. Keys are bounded
+        (route templates, not paths; four methods; the statuses the portal answers)."""
+        key = (template, method, status)
+        series = self._children.get(key)
+        if series is None:
+            series = (self.metrics.requests.labels(template, method, str(status)),
+                      self.metrics.latency.labels(template, method))
+            self._children[key] = series
+        return series
 
 
 def healthz(request: Request) -> Response:
