@@ -18,7 +18,7 @@ from moderation.clock import Clock, system_clock
 from portal.csrf import CsrfMiddleware
 from portal.db import make_engine
 from portal.errors import EXCEPTION_HANDLERS, unavailable_page
-from portal.intake.config import build_intake_config, clean_intake_storage
+from portal.intake.config import IntakeChores, build_intake_config, clean_intake_storage
 from portal.middleware.locale import LocaleMiddleware
 from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
@@ -141,6 +141,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.clock = clock
     app.state.intake = build_intake_config(settings)
     app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app
+    app.state.intake_chores = IntakeChores()
     app.state.static = static
     app.state.worker_cache = WorkerCache(settings.data_cache_seconds)
     app.state.slotted_pages = SlottedPages()

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import LargeBinary, bindparam, text
 from sqlmodel import Field, Session, SQLModel
 
-from moderation.clock import Clock, system_clock
+from moderation.clock import AtMostEvery, Clock, system_clock
 from moderation.intake.crypto import DecryptionFailed, open_sealed, seal
 from moderation.intake.keys import IntakeKeys, hkdf
 from moderation.sqltypes import UTCDateTime, utc_field
@@ -57,8 +57,9 @@ def _seal_key(token: str) -> bytes:
     return hkdf(bytes.fromhex(token), _CONTEXT)
 
 
-_PURGE_EVERY = timedelta(minutes=1)
-_last_purge: list[datetime] = []  # this process's last purge (a list: set from threads)
+# Expired handovers are purged at most once a minute per process: on every Send the
+# purge cost as much as the handover itself.
+_PURGE = AtMostEvery(timedelta(minutes=1))
 
 # Written once, as text (CPU per citizen counts at a peak); both databases read them.
 _INSERT = text(
@@ -72,13 +73,9 @@ _TAKE = text(
 
 
 def _purge_if_due(session: Session, now: datetime) -> None:
-    """Delete expired handovers, at most once a minute per process (on every Send it
-    cost as much as the handover itself). A clock that went back purges at once."""
-    if _last_purge and timedelta(0) <= now - _last_purge[-1] < _PURGE_EVERY:
-        return
-    _last_purge[:] = [now]
-    session.execute(ReceiptHandover.__table__.delete().where(  # type: ignore[attr-defined]
-        ReceiptHandover.__table__.c.expires_at <= now))  # type: ignore[attr-defined]
+    if _PURGE.due(now):
+        session.execute(ReceiptHandover.__table__.delete().where(  # type: ignore[attr-defined]
+            ReceiptHandover.__table__.c.expires_at <= now))  # type: ignore[attr-defined]
 
 
 def start_handover(session: Session, keys: IntakeKeys, nonce: bytes, browser_secret: str,

@@ -77,7 +77,6 @@ from portal.web import db_session, redirect
 from portal.worker_cache import cached
 
 SEND_WAIT_SECONDS = 10.0
-CLEAN_EVERY_SECONDS = 60.0
 
 
 def choose(request: Request) -> Response:
@@ -246,18 +245,10 @@ def _take_received(request: Request, kind: FormKind, store: PendingStore, batch:
 
 
 def _clean_if_due(request: Request, store: PendingStore) -> None:
-    """Delete day-old drafts, at most once a minute per worker.
-
-    Cleaning lists every draft; on each POST that cost grew with the drafts abandoned
-    that day. Start-up cleans too (`portal.intake.config`).
-    """
+    """Delete day-old drafts, at most once a minute per worker (`IntakeChores`)."""
     state = request.app.state
-    now = time.monotonic()
-    last = getattr(state, "drafts_cleaned_at", None)
-    if last is not None and 0 <= now - last < CLEAN_EVERY_SECONDS:
-        return
-    state.drafts_cleaned_at = now
-    store.clean()
+    if state.intake_chores.drafts.due(state.clock()):
+        store.clean()
 
 
 def _cap_errors(limits: UploadLimits, kept: list[StoredUpload],

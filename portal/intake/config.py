@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import Request
 
+from moderation.clock import AtMostEvery
 from moderation.intake.cleaning import WorkerLimits
 from moderation.intake.files import UploadLimits
 from moderation.intake.keys import IntakeKeys, hkdf
@@ -32,6 +33,19 @@ class RatePlan:
     send_client: Limit = field(default_factory=lambda: Limit("intake-send", 10, HOUR))
     send_global: Limit = field(default_factory=lambda: Limit("intake-send-all", 1000, HOUR))
     verify_client: Limit = field(default_factory=lambda: Limit("intake-verify", 60, HOUR))
+
+
+@dataclass(frozen=True)
+class IntakeChores:
+    """Upkeep each worker does at most so often, on the requests that need it done."""
+
+    # Expired rate counters: a DELETE per citizen request cost more than the counting
+    # itself during a spike. Counters outlive their window by at most this.
+    rate_counters: AtMostEvery = field(
+        default_factory=lambda: AtMostEvery(timedelta(seconds=10)))
+    # Day-old drafts: cleaning lists every draft, a cost that grew with the drafts
+    # abandoned that day when each POST paid it. Start-up cleans too.
+    drafts: AtMostEvery = field(default_factory=lambda: AtMostEvery(timedelta(minutes=1)))
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ X-Forwarded-For there, and only then), hashed with a daily key by the domain's
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,11 +27,6 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-# Expired counters are deleted at most this often per worker: a DELETE per citizen request
-# cost more than the counting itself during a spike.
-PURGE_EVERY = timedelta(seconds=10)
-
-
 def purge_if_due(request: Request, session: Session) -> None:
     """Delete expired counters if this worker has not done so for a few seconds.
 
@@ -41,12 +34,8 @@ def purge_if_due(request: Request, session: Session) -> None:
     counter row is locked.
     """
     state = request.app.state
-    now = state.clock()  # the app's clock, so that tests can move past a window
-    last = getattr(state, "rate_purged_at", None)
-    if last is not None and timedelta(0) <= now - last < PURGE_EVERY:
-        return
-    state.rate_purged_at = now
-    purge_expired(session, state.clock)
+    if state.intake_chores.rate_counters.due(state.clock()):  # the app's clock: tests move it
+        purge_expired(session, state.clock)
 
 
 def count_hits(request: Request, session: Session, stage: str) -> Decision | None:
