@@ -88,6 +88,25 @@ def test_a_normal_client_is_served_and_its_idle_keepalive_closed(server) -> None
         assert closed_within(sock, CUT_WITHIN) < CUT_WITHIN  # the keep-alive timeout
 
 
+def receive_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := sock.recv(4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_malformed_request_gets_a_plain_answer_in_both_languages(server) -> None:  # type: ignore[no-untyped-def]
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n")  # no colon
+        sock.settimeout(10)
+        answer = receive_all(sock)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    body = answer.partition(b"\r\n\r\n")[2].decode()
+    assert "请求无法识别" in body
+    assert "could not be read" in body
+
+
 def test_an_oversized_head_is_refused_and_the_server_keeps_serving(server) -> None:  # type: ignore[no-untyped-def]
     # httptools sets no limit of its own: without the protocol's, a head kept growing in
     # memory until the head deadline.
@@ -95,7 +114,12 @@ def test_an_oversized_head_is_refused_and_the_server_keeps_serving(server) -> No
         sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " + b"a" * 20_000
                      + b"\r\n\r\n")
         sock.settimeout(10)
-        assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+        answer = receive_all(sock)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: text/plain; charset=utf-8" in head
+    assert "清除本网站的 Cookie" in body.decode()
+    assert "Clear the cookies" in body.decode()
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Cookie: " + b"a" * 8_000 + b"\r\n\r\n")
