@@ -152,9 +152,15 @@ def test_received_date_range_in_campaign_days(db: Session, world) -> None:  # ty
 
 def test_sort_by_due_date(db: Session, world) -> None:  # type: ignore[no-untyped-def]
     mod = world["users"]["mod"]
-    page = list_queue(db, mod, QueueQuery(sort=SortKey.due, descending=False), NOW, keys=KEYS)
-    dues = [item.handling_due_on or item.decision_due_on for item in page.items]
-    assert dues == sorted(dues)
+    for descending in (False, True):
+        page = list_queue(db, mod, QueueQuery(sort=SortKey.due, descending=descending), NOW,
+                          keys=KEYS)
+        dues = [item.due_on for item in page.items]
+        open_dues = [due for due in dues if due is not None]
+        # Decided and concluded items have no due date: after every open one, both ways.
+        assert dues == [*open_dues, None, None], dues
+        assert open_dues == sorted(open_dues, reverse=descending)
+        assert len(page.items) == len(world["rows"])
     new = list_queue(db, mod, QueueQuery(tab=Tab.new, sort=SortKey.due, descending=False), NOW,
                      keys=KEYS)
     assert refs(new) == [world["rows"]["new_phone"].reference,
@@ -212,14 +218,23 @@ def test_keyset_pages_are_stable_across_ties_and_inserts(db: Session, make_user)
 
 def test_due_sort_pages_with_ties(db: Session, make_user) -> None:  # type: ignore[no-untyped-def]
     mod = actor(make_user(Role.moderator))
-    for i in range(12):
-        add_submission(db, "同一天", received_at=hours_ago(24 * (i % 2)), commit=False)
+    for i in range(12):  # a third of them decided: no due date, last on every page walk
+        add_submission(db, "同一天", received_at=hours_ago(24 * (i % 2)), commit=False,
+                       state=S.rejected if i % 3 == 0 else S.new)
     db.commit()
-    query = QueueQuery(sort=SortKey.due)
-    first = list_queue(db, mod, query, NOW, keys=KEYS, limit=5)
-    rest = list_queue(db, mod, query, NOW, keys=KEYS, after=first.next_cursor, limit=100)
-    assert ids(first) + ids(rest) == ids(list_queue(db, mod, query, NOW, keys=KEYS, limit=100))
-    assert len(set(ids(first) + ids(rest))) == 12
+    for descending in (True, False):
+        query = QueueQuery(sort=SortKey.due, descending=descending)
+        whole = list_queue(db, mod, query, NOW, keys=KEYS, limit=100)
+        walked, cursor = [], None
+        while True:
+            page = list_queue(db, mod, query, NOW, keys=KEYS, after=cursor, limit=3)
+            walked += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert [i.id for i in walked] == ids(whole)
+        assert len(set(ids(whole))) == 12
+        assert [i.state for i in walked][-4:] == [S.rejected] * 4
 
 
 @pytest.mark.parametrize("sort", [SortKey.received, SortKey.due])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_, union
+from sqlalchemy import case, func, literal, select, tuple_, union
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 120
 MAX_LIMIT = 100
+# The sort key of an item with no due date, by direction (descending?): always last.
+NO_DUE_LAST = {False: date.max, True: date.min}
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,27 @@ ITEM_COLUMNS = (
 
 
 def sort_expression(query: QueueQuery, actor: Actor) -> Any:
-    """The column (or expression) the page is ordered by, before the id."""
+    """The column (or expression) the page is ordered by, before the id.
+
+    By due date, each item counts by the date that applies in its state (as
+    `QueueItem.due_on`); decided and concluded items have none and come after every open
+    one, whichever way the page is sorted.
+    """
     if query.sort == SortKey.received:
         return col(Submission.received_at)
     undecided_only = (query.state in UNDECIDED
                       or (actor.role == Role.moderator and query.tab in (Tab.new, Tab.mine)))
     if undecided_only:
         return col(Submission.decision_due_on)  # indexed with the state
-    return func.coalesce(col(Submission.handling_due_on), col(Submission.decision_due_on))
+    handling_due = func.coalesce(col(Submission.handling_due_on),
+                                 col(Submission.decision_due_on))
+    if query.state in HANDLING:
+        return handling_due
+    state = col(Submission.state)
+    return case((state.in_(UNDECIDED), col(Submission.decision_due_on)),
+                (state.in_(HANDLING), handling_due),
+                else_=_typed(col(Submission.decision_due_on),
+                             NO_DUE_LAST[query.descending]))
 
 
 def encode_cursor(query: QueueQuery, key: datetime | date, row_id: int) -> str:
