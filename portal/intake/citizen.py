@@ -71,6 +71,7 @@ from portal.intake.pages import (
 from portal.intake.pending import Claim, Draft, PendingStore, ResumedBatch, part_path
 from portal.intake.throttle import count_hits
 from portal.intake.upload import ReceivedForm, receive_form
+from portal.slotted_pages import render_slotted
 from portal.streaming_form import FormRejected
 from portal.templating import render
 from portal.web import db_session, redirect
@@ -79,9 +80,11 @@ from portal.worker_cache import cached
 SEND_WAIT_SECONDS = 10.0
 
 
-def choose(request: Request) -> Response:
-    """Tip or suggestion, and what anonymous and real-name mean."""
-    return render(request, "intake/choose.html", headers=NO_STORE)
+async def choose(request: Request) -> Response:
+    """Tip or suggestion, and what anonymous and real-name mean (rendered once per
+    worker and language: async because it needs no database and so no thread)."""
+    return render_slotted(request, "intake/choose.html", {}, sources=(), slots={},
+                          headers=NO_STORE)
 
 
 def _fresh_token(request: Request, kind: FormKind) -> str:

@@ -5,9 +5,10 @@ app, its templates) that live as long as the process. CPython's full collection 
 every one of them each time: 100 to 145 ms with the worker stopped, six to nine times a
 minute while citizens send at full rate (`bench/post_load.py`), and every request in
 that worker waited. `gc.freeze()` after start-up moves them to a generation the collector
-never walks: the same collections then take 4 to 15 ms. Only the serving entry points (`portal serve`,
-`portal.asgi`) do it: a test process builds and drops many apps, and freezing would keep
-each one's garbage for good.
+never walks: the same collections then take 4 to 15 ms.
+
+Only the serving entry points (`portal serve`, `portal.asgi`) do it: a test process
+builds and drops many apps, and freezing would keep each one's garbage for good.
 """
 
 from __future__ import annotations
