@@ -18,7 +18,7 @@ from starlette.types import Message
 
 from moderation.intake.errors import FileRejected
 from moderation.intake.files import StoredUpload, UploadBatch, UploadSink, clean_display_name
-from portal.streaming_form import FormRejected, StreamLimits, read_streamed_form
+from portal.streaming_form import FormRejected, StreamedForm, StreamLimits, read_streamed_form
 
 EVIDENCE_FIELD = "evidence"
 
@@ -62,6 +62,7 @@ class EvidenceSink:
 class ReceivedForm:
     fields: MultiDict
     sinks: list[EvidenceSink] = field(default_factory=list)
+    form: StreamedForm | None = None  # holds the file bytes not yet written
 
     @property
     def file_errors(self) -> list[tuple[str, str]]:
@@ -72,6 +73,8 @@ class ReceivedForm:
         """Type and clean every file (blocking: call it in a worker thread); on an
         unexpected error every file of `batch` is deleted."""
         try:
+            if self.form is not None:
+                self.form.write_rest()
             for sink in self.sinks:
                 sink.finish()
         except BaseException:
@@ -102,9 +105,9 @@ def limited_request(request: Request, limit: int) -> Request:
 async def receive_form(request: Request, batch: UploadBatch, limits: StreamLimits,
                        body_limit: int, *, finish_files: bool = True) -> ReceivedForm:
     """Read the form; files go to `batch` and are typed and cleaned before returning,
-    unless `finish_files` is False (the caller then calls `ReceivedForm.finish_files`
-    in the worker thread it goes on to use: under load each trip to a thread waits
-    behind every other request of the worker)."""
+    unless `finish_files` is False (the caller then calls `ReceivedForm.finish_files`,
+    which also writes the files' last bytes, in the worker thread it goes on to use:
+    under load each trip to a thread waits behind every other request of the worker)."""
     sinks: list[EvidenceSink] = []
 
     def open_sink(field_name: str, filename: str, declared_type: str) -> EvidenceSink:
@@ -114,8 +117,9 @@ async def receive_form(request: Request, batch: UploadBatch, limits: StreamLimit
         sinks.append(sink)
         return sink
 
-    form = await read_streamed_form(limited_request(request, body_limit), open_sink, limits)
-    received = ReceivedForm(form.fields, sinks)
+    form = await read_streamed_form(limited_request(request, body_limit), open_sink, limits,
+                                    write_rest=finish_files)
+    received = ReceivedForm(form.fields, sinks, form)
     if finish_files:
         await run_in_threadpool(received.finish_files, batch)
     return received
