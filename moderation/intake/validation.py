@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from sqlalchemy import Select, bindparam, literal, select, true
 from sqlmodel import Session
 
 from moderation.errors import ValidationFailed
@@ -112,6 +113,21 @@ class _Checker:
             raise ValidationFailed(self.errors)
 
 
+# Existence checks as Core statements on the session's connection: loading the whole row
+# through the ORM cost a few per cent of a Send (`bench/post_load.py`).
+_units = Unit.__table__  # type: ignore[attr-defined]
+_categories = Category.__table__  # type: ignore[attr-defined]
+_ACTIVE_UNIT = select(literal(1)).where(_units.c.id == bindparam("id"),
+                                        _units.c.active == true())
+_ACTIVE_SUGGESTION_CATEGORY = select(literal(1)).where(
+    _categories.c.id == bindparam("id"), _categories.c.active == true(),
+    _categories.c.kind == SubmissionKind.suggestion)
+
+
+def _exists(session: Session, statement: Select, row_id: int) -> bool:
+    return session.connection().execute(statement, {"id": row_id}).first() is not None
+
+
 def validate_tip(session: Session, data: TipInput, rules: TextRules,
                  active_units: Collection[int] = ()) -> TipInput:
     """A cleaned copy of the tip, or ValidationFailed with every problem found.
@@ -126,10 +142,10 @@ def validate_tip(session: Session, data: TipInput, rules: TextRules,
     people = check.text("people_concerned", data.people_concerned, PEOPLE_MAX)
     when = check.text("happened_when", data.happened_when, WHEN_WHERE_MAX, single_line=True)
     where = check.text("happened_where", data.happened_where, WHEN_WHERE_MAX, single_line=True)
-    if data.unit_concerned_id is not None and data.unit_concerned_id not in active_units:
-        unit = session.get(Unit, data.unit_concerned_id)
-        if unit is None or not unit.active:
-            check.errors["unit_concerned_id"] = m.UNKNOWN_UNIT
+    unit_id = data.unit_concerned_id
+    if (unit_id is not None and unit_id not in active_units
+            and not _exists(session, _ACTIVE_UNIT, unit_id)):
+        check.errors["unit_concerned_id"] = m.UNKNOWN_UNIT
     contact = check.contact(data.anonymous, data.contact)
     check.raise_if_any()
     return TipInput(content, data.unit_concerned_id, people, when, where, data.anonymous,
@@ -148,10 +164,9 @@ def validate_suggestion(session: Session, data: SuggestionInput, rules: TextRule
                          min_len=rules.suggestion_min_chars, short=m.SUGGESTION_TOO_SHORT)
     if data.category_id is None:
         check.errors["category_id"] = m.REQUIRED
-    elif data.category_id not in active_categories:
-        category = session.get(Category, data.category_id)
-        if category is None or not category.active or category.kind != SubmissionKind.suggestion:
-            check.errors["category_id"] = m.UNKNOWN_CATEGORY
+    elif (data.category_id not in active_categories
+          and not _exists(session, _ACTIVE_SUGGESTION_CATEGORY, data.category_id)):
+        check.errors["category_id"] = m.UNKNOWN_CATEGORY
     contact = check.contact(data.anonymous, data.contact)
     check.raise_if_any()
     return SuggestionInput(content, data.category_id, data.anonymous, contact,
