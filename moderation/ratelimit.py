@@ -11,14 +11,16 @@ midnight UTC when the day key changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from moderation.clock import Clock, system_clock
@@ -57,11 +59,34 @@ class DayKeys(Protocol):
     def ratelimit_key_for(self, day: date) -> bytes: ...
 
 
+@dataclass(frozen=True)
+class Count:
+    """One counter to add to: its key, the end of its window, its scope, its maximum."""
+
+    key: str
+    expires_at: datetime
+    scope: str
+    max_hits: int
+
+
 class Store(Protocol):
     def add(self, key: str, by: int, expires_at: datetime, now: datetime,
             scope: str = "") -> int: ...
 
+    def add_in_turn(self, counts: Sequence[Count], by: int, now: datetime) -> list[int]: ...
+
     def clear(self, key: str) -> None: ...
+
+
+def add_one_by_one(store: Store, counts: Sequence[Count], by: int,
+                   now: datetime) -> list[int]:
+    """`Store.add_in_turn` as one `add` per counter."""
+    totals: list[int] = []
+    for count in counts:
+        totals.append(store.add(count.key, by, count.expires_at, now, count.scope))
+        if totals[-1] > count.max_hits:
+            break
+    return totals
 
 
 class MemoryStore:
@@ -82,6 +107,11 @@ class MemoryStore:
                 count = 0
             self._counts[key] = (count + by, expires_at)
             return count + by
+
+    def add_in_turn(self, counts: Sequence[Count], by: int, now: datetime) -> list[int]:
+        """Add to each counter in turn, stopping after one that goes over its maximum;
+        the new totals of those added to."""
+        return add_one_by_one(self, counts, by, now)
 
     def clear(self, key: str) -> None:
         with self._lock:
@@ -111,6 +141,20 @@ class DbStore:
                                              "expires_at": expires_at, "now": now})
         return int(row.scalar_one())
 
+    def add_in_turn(self, counts: Sequence[Count], by: int, now: datetime) -> list[int]:
+        """Add to each counter in turn, stopping after one that goes over its maximum;
+        the new totals of those added to. On PostgreSQL one statement for all of them
+        (a citizen's counter, then the portal-wide one): a round trip fewer per form."""
+        connection = self.session.connection()
+        if len(counts) < 2 or connection.dialect.name != "postgresql":
+            return add_one_by_one(self, counts, by, now)
+        values: dict[str, object] = {"by": by, "now": now}
+        for i, count in enumerate(counts):
+            values |= {f"key{i}": count.key, f"scope{i}": count.scope,
+                       f"expires{i}": count.expires_at, f"max{i}": count.max_hits}
+        row = connection.execute(_upserts_in_turn(len(counts)), values).one()
+        return [int(total) for total in row if total is not None]
+
     def clear(self, key: str) -> None:
         self.session.exec(delete(RateCounter).where(col(RateCounter.key) == key))  # type: ignore[call-overload]
 
@@ -125,6 +169,29 @@ _UPSERT = text(
     "ELSE ratecounter.count + :by END, expires_at = :expires_at "
     "RETURNING count"
 ).bindparams(bindparam("expires_at", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()))
+
+
+@functools.cache
+def _upserts_in_turn(n: int) -> TextClause:
+    """`n` upserts in one PostgreSQL statement, each made only when the one before left
+    its counter within its maximum; selects each new count (NULL where none was made)."""
+    # Only step numbers are formatted into the text; every value is a bound parameter.
+    steps = []
+    for i in range(n):
+        row = (f"CAST(:key{i} AS VARCHAR), CAST(:scope{i} AS VARCHAR), "
+               f"CAST(:by AS INTEGER), :expires{i}")
+        source = (f"VALUES ({row})" if i == 0
+                  else f"SELECT {row} FROM step{i - 1} "  # noqa: S608
+                       f"WHERE step{i - 1}.count <= :max{i - 1}")
+        steps.append(
+            f"step{i} AS (INSERT INTO ratecounter (key, scope, count, expires_at) {source} "
+            "ON CONFLICT (key) DO UPDATE SET "
+            "count = CASE WHEN ratecounter.expires_at <= :now THEN :by "
+            f"ELSE ratecounter.count + :by END, expires_at = :expires{i} RETURNING count)")
+    totals = ", ".join(f"(SELECT count FROM step{i})" for i in range(n))  # noqa: S608
+    return text(f"WITH {', '.join(steps)} SELECT {totals}").bindparams(
+        bindparam("now", type_=UTCDateTime()),
+        *(bindparam(f"expires{i}", type_=UTCDateTime()) for i in range(n)))
 
 
 def purge_expired(session: Session, clock: Clock = system_clock) -> int:
@@ -164,6 +231,22 @@ class RateLimiter:
         retry = max(1, int((window_end - now).total_seconds()))
         allowed = total <= limit.max_hits if count else total < limit.max_hits
         return Decision(allowed, total, retry)
+
+    def hit_in_turn(self, limits: Sequence[tuple[Limit, str]]) -> Decision | None:
+        """Count one hit against each (limit, subject) in turn, stopping at the first
+        that refuses it (later limits are then not counted); that refusal, or None."""
+        now = self.clock()
+        counts = []
+        for limit, subject in limits:
+            _, window_end = self._window(limit, now)
+            counts.append(Count(self.key(limit, subject, now), window_end, limit.scope,
+                                limit.max_hits))
+        totals = self.store.add_in_turn(counts, 1, now)
+        for count, total in zip(counts, totals, strict=False):
+            if total > count.max_hits:
+                retry = max(1, int((count.expires_at - now).total_seconds()))
+                return Decision(False, total, retry)
+        return None
 
     def clear(self, limit: Limit, address: str) -> None:
         """Forget the current window's count of `address` (e.g. after a good sign-in)."""

@@ -26,11 +26,16 @@ TRAFFIC_TABLES = frozenset({
 })
 EVERYTHING = "*"  # schema changes (DDL) and statements we cannot attribute
 
-_WRITE = re.compile(
-    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)", re.IGNORECASE)
+_TARGET = r"(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+[\"`]?(\w+)"
+_WRITE = re.compile(r"\s*" + _TARGET, re.IGNORECASE)
 _DDL = re.compile(r"\s*(?:CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
-# A write inside a WITH statement: its target is not worth parsing, count it as everything.
-_WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+# Writes inside a WITH statement (the rate counters' upserts in turn): each write keyword
+# must name its table plainly, or the statement counts as changing everything. An upsert's
+# "DO UPDATE" writes the table its INSERT names.
+_WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
+_WRITE_WORD = re.compile(r"(?<!DO\s)\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_WITH_TARGET = re.compile(r"(?<!DO\s)\b" + _TARGET, re.IGNORECASE)
+_NOT_A_TABLE = frozenset({"only", "set", "or", "into", "from"})
 
 _counter = itertools.count(1)
 _lock = threading.Lock()
@@ -51,20 +56,27 @@ def content_generation() -> int:
     return _content_generation[0]
 
 
-def _written_table(statement: str) -> str | None:
+def _written_tables(statement: str) -> set[str]:
+    """The tables `statement` writes ({EVERYTHING} when it cannot tell; {} for a read)."""
     match = _WRITE.match(statement)
     if match:
-        return match.group(1).lower()
-    if _DDL.match(statement) or _WITH_WRITE.match(statement):
-        return EVERYTHING
-    return None
+        return {match.group(1).lower()}
+    if _DDL.match(statement):
+        return {EVERYTHING}
+    if _WITH.match(statement):
+        words = len(_WRITE_WORD.findall(statement))
+        tables = {name.lower() for name in _WITH_TARGET.findall(statement)}
+        if words and (len(_WITH_TARGET.findall(statement)) != words or tables & _NOT_A_TABLE):
+            return {EVERYTHING}
+        return tables
+    return set()
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
-    table = _written_table(statement)
-    if table is not None:
-        conn.info.setdefault("written_tables", set()).add(table)
+    tables = _written_tables(statement)
+    if tables:
+        conn.info.setdefault("written_tables", set()).update(tables)
 
 
 @event.listens_for(Engine, "commit")

@@ -32,6 +32,7 @@ from moderation.ratelimit import (
     RateLimiter,
     purge_expired,
 )
+from tests.conftest import ON_POSTGRES
 
 KEYS = IntakeKeys.from_secrets("clock-test-secret-" + "c" * 40)
 
@@ -105,6 +106,44 @@ def test_rate_limit_counts_per_client_and_window(backend: str, db: Session) -> N
     assert limiter.hit(limit, "203.0.113.9").allowed  # a new window
     assert limiter.hit(Limit("submit", 1, timedelta(hours=1)), GLOBAL).allowed
     db.commit()
+
+
+@pytest.mark.parametrize("backend", ["memory", "db"])
+def test_limits_counted_in_turn_stop_at_the_first_refusal(backend: str, db: Session) -> None:
+    """A citizen's limit, then the portal-wide one (on PostgreSQL, one statement): a
+    citizen over their own limit is not counted against everyone's."""
+    clock = FixedClock(datetime(2026, 6, 1, 2, 10, tzinfo=UTC))
+    limiter = _limiter(MemoryStore() if backend == "memory" else DbStore(db), clock)
+    own, everyone = Limit("form", 2, timedelta(minutes=15)), Limit("form-all", 3,
+                                                                   timedelta(hours=1))
+    both = [(own, "203.0.113.9"), (everyone, GLOBAL)]
+    assert limiter.hit_in_turn(both) is None
+    assert limiter.hit_in_turn(both) is None
+    refused = limiter.hit_in_turn(both)  # the third of this client: over its own limit
+    assert refused is not None
+    assert (refused.allowed, refused.count, refused.retry_after) == (False, 3, 5 * 60)
+    assert limiter.hit(everyone, GLOBAL, count=False).count == 2  # not counted
+    assert limiter.hit_in_turn([(own, "198.51.100.7"), (everyone, GLOBAL)]) is None
+    full = limiter.hit_in_turn([(own, "192.0.2.1"), (everyone, GLOBAL)])
+    assert full is not None
+    assert (full.count, full.retry_after) == (4, 50 * 60)  # the portal-wide window
+    clock.advance(hours=1)  # both windows over: counting starts again
+    assert limiter.hit_in_turn(both) is None
+    assert limiter.hit(everyone, GLOBAL, count=False).count == 1
+    db.commit()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite takes no upsert in a WITH clause")
+def test_on_postgresql_limits_in_turn_are_one_statement(db: Session, statements) -> None:  # type: ignore[no-untyped-def]
+    limiter = _limiter(DbStore(db), FixedClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC)))
+    both = [(Limit("send", 5, timedelta(hours=1)), "203.0.113.9"),
+            (Limit("send-all", 50, timedelta(hours=1)), GLOBAL)]
+    db.connection()  # begin first: psycopg's BEGIN is a statement of its own
+    statements.clear()
+    assert limiter.hit_in_turn(both) is None
+    assert len(statements) == 1
+    db.commit()
+    assert sorted(row.count for row in db.exec(select(RateCounter))) == [1, 1]
 
 
 def test_counters_store_no_address_and_expire(db: Session) -> None:

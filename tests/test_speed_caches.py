@@ -237,17 +237,32 @@ def test_another_workers_edits_arrive_within_the_cache_period(worker, db) -> Non
     assert seen() == [True] * 4
 
 
-@pytest.mark.parametrize(("statement", "table"), [
-    ("INSERT INTO submission (a) VALUES (?)", "submission"),
-    ('UPDATE "unit" SET name=? WHERE unit.id = ?', "unit"),
-    ("delete from ratecounter where expires_at <= ?", "ratecounter"),
-    ("INSERT OR IGNORE INTO category VALUES (1)", "category"),
-    ("WITH x AS (SELECT 1) UPDATE pledge SET progress = 1", "*"),
-    ("ALTER TABLE unit ADD COLUMN x INTEGER", "*"),
-    ("SELECT unit.id FROM unit FOR UPDATE", None),
-    ("WITH x AS (SELECT 1) SELECT * FROM x", None),
+@pytest.mark.parametrize(("statement", "tables"), [
+    ("INSERT INTO submission (a) VALUES (?)", {"submission"}),
+    ('UPDATE "unit" SET name=? WHERE unit.id = ?', {"unit"}),
+    ("delete from ratecounter where expires_at <= ?", {"ratecounter"}),
+    ("INSERT OR IGNORE INTO category VALUES (1)", {"category"}),
+    ("WITH x AS (SELECT 1) UPDATE pledge SET progress = 1", {"pledge"}),
+    ("WITH a AS (INSERT INTO ratecounter VALUES (1) ON CONFLICT (key) DO UPDATE SET "
+     "count = 2 RETURNING count), b AS (INSERT INTO ratecounter SELECT 1 FROM a "
+     "ON CONFLICT (key) DO UPDATE SET count = 3 RETURNING count) SELECT 1", {"ratecounter"}),
+    ("WITH gone AS (DELETE FROM ONLY unit RETURNING id) SELECT 1", {"*"}),
+    ("WITH x AS (SELECT 1) UPDATE\n\tpledge SET progress = 1", {"pledge"}),
+    ("ALTER TABLE unit ADD COLUMN x INTEGER", {"*"}),
+    ("SELECT unit.id FROM unit FOR UPDATE", set()),
+    ("WITH x AS (SELECT 1) SELECT * FROM x", set()),
 ])
-def test_each_write_statement_names_its_table(statement: str, table: str | None) -> None:
-    from portal.db_changes import _written_table
+def test_each_write_statement_names_its_table(statement: str, tables: set[str]) -> None:
+    from portal.db_changes import _written_tables
 
-    assert _written_table(statement) == table
+    assert _written_tables(statement) == tables
+
+
+def test_the_rate_counters_statement_on_postgresql_writes_only_their_table() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    from moderation.ratelimit import _upserts_in_turn
+    from portal.db_changes import _written_tables
+
+    sql = str(_upserts_in_turn(2).compile(dialect=postgresql.dialect()))
+    assert _written_tables(sql) == {"ratecounter"}

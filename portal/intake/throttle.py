@@ -52,12 +52,7 @@ def count_hits(request: Request, session: Session, stage: str) -> Decision | Non
     }[stage]
     purge_if_due(request, session)
     limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
-    refused = None
-    for limit, who in limits:
-        decision = limiter.hit(limit, who)
-        if not decision.allowed:
-            refused = decision
-            break
+    refused = limiter.hit_in_turn(limits)
     session.commit()
     return refused
 
