@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
@@ -88,6 +89,22 @@ def engine(migrated_template: str, tmp_path: Path) -> Iterator[Engine]:
     eng = make_engine(f"sqlite:///{path}", sqlite_synchronous="NORMAL")
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def thread_trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every function sent to a worker thread while the test runs (anyio's `run_sync`,
+    which `run_in_threadpool` and Starlette's sync endpoints use): under a spike each
+    trip waits behind the worker's queue."""
+    trips: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return trips
 
 
 @pytest.fixture

@@ -492,26 +492,16 @@ def test_drafts_are_listed_neither_on_every_post_nor_on_every_send(
 
 
 def test_the_form_step_with_a_file_makes_two_trips_to_worker_threads(
-        client: TestClient, unit: Unit, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under a spike each trip to a thread waits behind the worker's queue: the limits
-    are counted in one, and the file's bytes are written, cleaned, checked and saved with
-    the draft in the other."""
-    import anyio.to_thread
-
+        client: TestClient, unit: Unit, thread_trips: list[object]) -> None:
+    """The limits are counted in one trip; the file's last bytes are written, cleaned,
+    checked and saved with the draft in the other."""
     form = client.get("/submit/tip")
-    trips: list[object] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counted(func, *args, **kwargs):  # type: ignore[no-untyped-def]
-        trips.append(func)
-        return await run_sync(func, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    thread_trips.clear()
     note = [("evidence", ("note.txt", "现场情况记录。\n".encode() * 50, "text/plain"))]
     response = post_form(client, "/submit/tip", {"content": CONTENT}, note, form=form)
     assert response.status_code == 200
     assert page(response).select_one("form.confirm-actions") is not None
-    assert len(trips) == 2
+    assert len(thread_trips) == 2
     receipt_of(send(client, response))  # the file was written whole: Send stores it
 
 

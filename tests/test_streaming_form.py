@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
-import pytest
 from anyio.from_thread import start_blocking_portal
 from starlette.requests import Request
 
@@ -39,8 +37,8 @@ def multipart_body(files: dict[str, bytes]) -> bytes:
     return b"".join(parts) + b"--%s--\r\n" % BOUNDARY.encode()
 
 
-def streamed(body: bytes, **options: Any) -> tuple[StreamedForm, list[RecordingSink], int]:
-    """The form read from `body` arriving in 64 KB chunks; its sinks; trips to threads."""
+def streamed(body: bytes, **options: Any) -> tuple[StreamedForm, list[RecordingSink]]:
+    """The form read from `body` arriving in 64 KB chunks, and its sinks."""
     chunks = [body[i:i + CHUNK] for i in range(0, len(body), CHUNK)]
     messages = [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
                 for i, chunk in enumerate(chunks)]
@@ -56,40 +54,30 @@ def streamed(body: bytes, **options: Any) -> tuple[StreamedForm, list[RecordingS
     async def receive() -> dict[str, Any]:
         return messages.pop(0)
 
-    async def read() -> tuple[StreamedForm, int]:
-        trips = 0
-        run_sync = anyio.to_thread.run_sync
-
-        async def counted(func, *args, **kwargs):  # type: ignore[no-untyped-def]
-            nonlocal trips
-            trips += 1
-            return await run_sync(func, *args, **kwargs)
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(anyio.to_thread, "run_sync", counted)
-            form = await read_streamed_form(Request(scope, receive), open_sink,
-                                            check_csrf=False, **options)
-        return form, trips
+    async def read() -> StreamedForm:
+        return await read_streamed_form(Request(scope, receive), open_sink,
+                                        check_csrf=False, **options)
 
     # In a thread of its own, as TestClient runs apps: a browser test may own this one's loop.
     with start_blocking_portal() as portal:
-        form, trips = portal.call(read)
-    return form, sinks, trips
+        return portal.call(read), sinks
 
 
-def test_a_large_file_is_written_in_batches_not_chunk_by_chunk() -> None:
+def test_a_large_file_is_written_in_batches_not_chunk_by_chunk(
+        thread_trips: list[object]) -> None:
     photo = bytes(range(256)) * 4096  # 1 MB: sixteen 64 KB chunks
-    form, (sink,), trips = streamed(multipart_body({"photo.txt": photo}))
+    form, (sink,) = streamed(multipart_body({"photo.txt": photo}))
     assert bytes(sink.data) == photo
     assert form.fields["note"] == "hello"
     assert form.unwritten == []
-    assert trips <= len(photo) // WRITE_BATCH_BYTES + 1  # 5, against 16 chunk by chunk
+    assert len(thread_trips) <= len(photo) // WRITE_BATCH_BYTES + 1  # 5, not 16
 
 
-def test_the_last_batch_can_be_left_to_the_callers_thread() -> None:
+def test_the_last_batch_can_be_left_to_the_callers_thread(
+        thread_trips: list[object]) -> None:
     notes = {"a.txt": b"first note " * 100, "b.txt": b"second note " * 100}
-    form, sinks, trips = streamed(multipart_body(notes), write_rest=False)
-    assert trips == 0
+    form, sinks = streamed(multipart_body(notes), write_rest=False)
+    assert thread_trips == []
     assert [bytes(s.data) for s in sinks] == [b"", b""]
     form.write_rest()
     assert [bytes(s.data) for s in sinks] == list(notes.values())
