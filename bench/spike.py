@@ -1,6 +1,6 @@
 """The press-conference spike: many citizens at once on every page a citizen touches.
 
-    python -m bench.spike [--workers 3] [--connections 500] [--seconds 60]
+    python -m bench.spike [--workers 3] [--connections 500] [--seconds 60] [--pause 0]
 
 Starts the portal under uvicorn with several workers on a fresh PostgreSQL database
 (`bench_spike`, or BENCH_DATABASE_URL) with the demo campaign, then keeps `--connections`
@@ -10,6 +10,11 @@ page cache, form opens, submissions with a small file (both steps), and follow-u
 127.0.0.1 as a trusted proxy), so per-client rate limits hold; the portal-wide caps are
 raised for the run. Reports throughput, p50/p95/p99 per kind, errors and the peak RSS
 (VmHWM) of each worker. Loopback only. Never part of the test suite.
+
+By default each connection starts its next action as soon as one ends (the issue's closed
+loop): the mean time of an action is then connections ÷ throughput whatever the portal
+does. `--pause N` has each citizen read for a random while (mean N seconds) between
+actions, to see the times citizens get at a load below the machine's limit.
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ async def one_action(citizen: Citizen, kind: str, rng: random.Random, number: in
         await citizen.open_follow_up()
 
 
-async def load(port: int, connections: int, seconds: float, seed: int) -> tuple[Tally, float]:
+async def load(port: int, connections: int, seconds: float, seed: int,
+               pause: float = 0.0) -> tuple[Tally, float]:
     origin = f"http://{HOST}:{port}"
     tally = Tally()
     numbers = itertools.count(1)
@@ -95,6 +101,8 @@ async def load(port: int, connections: int, seconds: float, seed: int) -> tuple[
                 if len(tally.examples) < 5:
                     tally.examples.append(f"{kind}: {str(exc)[:160]}")
             await connection.close()
+            if pause:  # reading the page before the next action
+                await asyncio.sleep(min(rng.expovariate(1 / pause), 10 * pause))
 
     started = time.monotonic()
     await asyncio.gather(*(user(i) for i in range(connections)))
@@ -120,17 +128,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="mean seconds each citizen reads between actions (exponential; "
+                             "0, the default, is the issue's closed loop with no pause)")
     args = parser.parse_args(argv)
 
     database_url, where = fresh_database("postgres", args.pg_url)
     with running_portal(database_url, args.workers) as (port, process):
-        tally, elapsed = asyncio.run(load(port, args.connections, args.seconds, args.seed))
+        tally, elapsed = asyncio.run(load(port, args.connections, args.seconds, args.seed,
+                                          args.pause))
         peaks = worker_peaks(process.pid)
     total = sum(len(v) for k, v in tally.latencies.items()
                 if k not in ("submission (both steps)",))
     errors = sum(tally.errors.values())
+    pauses = f", a mean pause of {args.pause:g} s between actions" if args.pause else ""
     print(f"PostgreSQL ({where}), uvicorn --workers {args.workers}, {args.connections} "
-          f"connections for {elapsed:.0f} s")
+          f"connections for {elapsed:.0f} s{pauses}")
     print(f"requests {total} ({total / elapsed:.0f}/s), errors {errors}, "
           f"peak RSS per worker (MB): {', '.join(f'{p:.0f}' for p in peaks) or 'unknown'}")
     print(f"{'kind':26}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
