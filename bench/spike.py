@@ -13,8 +13,9 @@ raised for the run. Reports throughput, p50/p95/p99 per kind, errors and the pea
 
 By default each connection starts its next action as soon as one ends (the issue's closed
 loop): the mean time of an action is then connections ÷ throughput whatever the portal
-does. `--pause N` has each citizen read for a random while (mean N seconds) between
-actions, to see the times citizens get at a load below the machine's limit.
+does. `--pause N` has each citizen arrive within the first N seconds and read for a random
+while (mean N seconds) between actions, to see the times citizens get at a load below the
+machine's limit.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ async def load(port: int, connections: int, seconds: float, seed: int,
 
     async def user(index: int) -> None:
         rng = random.Random(seed * 100_000 + index)
+        if pause:  # citizens arrive over the first pause, not all in the same instant
+            await asyncio.sleep(rng.uniform(0, pause))
         while time.monotonic() < deadline:
             number = next(numbers)
             # A new citizen for each action: own browser (a connection of its own, so the
