@@ -126,10 +126,11 @@ class DbStore:
     portal-wide counter row's lock is not held for a disk flush per citizen. A crash
     forgets the current windows' counts, which no one relies on.
 
-    One statement per hit (an upsert that returns the new count), because the portal-wide
-    counters are one row that every worker's citizens count on: the fewer round trips
-    between its lock and the commit, the more citizens per second get through
-    (`bench/post_load.py`).
+    One statement per hit (an upsert that returns the new count), and on PostgreSQL one
+    for a citizen's counter and the portal-wide one together (`add_in_turn`), because
+    the portal-wide counters are one row that every worker's citizens count on: the fewer
+    round trips between its lock and the commit, the more citizens per second get
+    through (`bench/post_load.py`).
     """
 
     def __init__(self, session: Session) -> None:
