@@ -168,6 +168,18 @@ def _get_zygote() -> _Zygote:
         return _zygote
 
 
+def start() -> None:
+    """Start the zygote now rather than at the first call (which then waits for it to
+    import the decoders): a server calls this before it takes requests."""
+    _get_zygote()
+
+
+def running() -> bool:
+    """Whether this process's zygote is up."""
+    with _zygote_lock:
+        return _zygote is not None and _zygote.alive()
+
+
 def _restart_zygote() -> None:
     global _zygote
     with _zygote_lock:

@@ -10,7 +10,7 @@ import logging
 
 from portal.app import create_app
 from portal.logging_setup import strip_tracebacks
-from portal.ops.heap import freeze_after_start
+from portal.ops.warm_start import warm_start
 from portal.settings import Settings
 
 # The access log would record every citizen's address and user agent; `portal serve`
@@ -20,4 +20,4 @@ logging.getLogger("uvicorn.access").disabled = True
 settings = Settings.from_env()
 if settings.production:
     strip_tracebacks()
-app = freeze_after_start(create_app(settings))
+app = warm_start(create_app(settings))

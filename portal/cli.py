@@ -61,10 +61,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from portal.logging_setup import strip_tracebacks
 
         strip_tracebacks()
-    from portal.ops.heap import freeze_after_start
     from portal.ops.serving import uvicorn_options
+    from portal.ops.warm_start import warm_start
 
-    app = freeze_after_start(create_app(settings))
+    app = warm_start(create_app(settings))
 
     uvicorn.run(app, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0

@@ -1,4 +1,5 @@
-"""The serving entry points freeze the heap built at start-up (portal.ops.heap), so full
+"""The serving entry points start the cleaning sandbox and freeze the heap built at
+start-up (portal.ops.warm_start): the first upload does not wait for the sandbox, and full
 garbage collections under load walk only what requests made (issue 12: spike latency)."""
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from moderation import sandbox
 from portal.app import create_app
 from portal.db import make_engine
 from portal.migrate import upgrade
-from portal.ops.heap import freeze_after_start
+from portal.ops.warm_start import warm_start
 from tests.test_cli import import_asgi
 
 
@@ -28,19 +30,24 @@ def migrated(folder: Path) -> str:
 
 @pytest.fixture
 def unfrozen():  # type: ignore[no-untyped-def]
-    """Gives back to the test process's collector whatever a test froze."""
+    """Gives back to the test process's collector whatever a test froze; stops the
+    sandbox's zygote before, so that the test sees who starts it."""
     gc.unfreeze()
+    sandbox._restart_zygote()
     yield
     gc.unfreeze()
 
 
 @pytest.mark.usefixtures("unfrozen")
-def test_start_up_ends_with_the_heap_frozen(settings, engine, clock) -> None:  # type: ignore[no-untyped-def]
+def test_start_up_ends_with_the_sandbox_started_and_the_heap_frozen(  # type: ignore[no-untyped-def]
+        settings, engine, clock) -> None:
     plain = create_app(settings, engine=engine, clock=clock)
     with TestClient(plain):
         assert gc.get_freeze_count() == 0  # an app built by tests freezes nothing
-    app = freeze_after_start(create_app(settings, engine=engine, clock=clock))
+        assert not sandbox.running()  # nor starts the sandbox before an upload
+    app = warm_start(create_app(settings, engine=engine, clock=clock))
     with TestClient(app) as client:
+        assert sandbox.running()
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # the modules, mappers and app: some 140,000 in a worker
         assert client.get("/healthz").status_code == 200
@@ -49,16 +56,17 @@ def test_start_up_ends_with_the_heap_frozen(settings, engine, clock) -> None:  #
 
 
 @pytest.mark.usefixtures("unfrozen")
-def test_the_asgi_module_serves_a_frozen_heap(tmp_path: Path,
+def test_the_asgi_module_starts_warm(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     module = import_asgi(monkeypatch, tmp_path, DATA_DIR=str(tmp_path / "data"),
                          DATABASE_URL=migrated(tmp_path))
     with TestClient(module.app):
         assert gc.get_freeze_count() > 10_000
+        assert sandbox.running()
 
 
 @pytest.mark.usefixtures("unfrozen")
-def test_portal_serve_serves_a_frozen_heap(tmp_path: Path,
+def test_portal_serve_starts_warm(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
@@ -74,3 +82,18 @@ def test_portal_serve_serves_a_frozen_heap(tmp_path: Path,
     assert cli.main(["serve", "--port", "8123"]) == 0
     with TestClient(served[0]):
         assert gc.get_freeze_count() > 10_000
+        assert sandbox.running()
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_a_sandbox_that_does_not_start_leaves_the_portal_serving(  # type: ignore[no-untyped-def]
+        settings, engine, clock, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise sandbox.WorkerCrashed("the sandbox's zygote did not start")
+
+    monkeypatch.setattr(sandbox, "start", broken)
+    app = warm_start(create_app(settings, engine=engine, clock=clock))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+    assert "the file sandbox did not start" in caplog.text
