@@ -223,35 +223,39 @@ class RateLimiter:
         message = f"{limit.scope}|{index}|{address}".encode()
         return hmac.new(day_key, message, hashlib.sha256).hexdigest()
 
+    def _counter(self, limit: Limit, subject: str, now: datetime) -> Count:
+        """The counter of `subject` for `limit` in the window of `now`."""
+        _, window_end = self._window(limit, now)
+        return Count(self.key(limit, subject, now), window_end, limit.scope, limit.max_hits)
+
     def hit(self, limit: Limit, address: str, *, count: bool = True) -> Decision:
         """Count one hit (or only look, with count=False) and say whether it is allowed."""
         now = self.clock()
-        _, window_end = self._window(limit, now)
-        total = self.store.add(self.key(limit, address, now), 1 if count else 0,
-                               window_end, now, limit.scope)
-        retry = max(1, int((window_end - now).total_seconds()))
+        counter = self._counter(limit, address, now)
+        total = self.store.add(counter.key, 1 if count else 0, counter.expires_at, now,
+                               counter.scope)
         allowed = total <= limit.max_hits if count else total < limit.max_hits
-        return Decision(allowed, total, retry)
+        return Decision(allowed, total, _retry_after(counter, now))
 
     def hit_in_turn(self, limits: Sequence[tuple[Limit, str]]) -> Decision | None:
         """Count one hit against each (limit, subject) in turn, stopping at the first
         that refuses it (later limits are then not counted); that refusal, or None."""
         now = self.clock()
-        counts = []
-        for limit, subject in limits:
-            _, window_end = self._window(limit, now)
-            counts.append(Count(self.key(limit, subject, now), window_end, limit.scope,
-                                limit.max_hits))
+        counts = [self._counter(limit, subject, now) for limit, subject in limits]
         totals = self.store.add_in_turn(counts, 1, now)
         for count, total in zip(counts, totals, strict=False):
             if total > count.max_hits:
-                retry = max(1, int((count.expires_at - now).total_seconds()))
-                return Decision(False, total, retry)
+                return Decision(False, total, _retry_after(count, now))
         return None
 
     def clear(self, limit: Limit, address: str) -> None:
         """Forget the current window's count of `address` (e.g. after a good sign-in)."""
         self.store.clear(self.key(limit, address))
+
+
+def _retry_after(count: Count, now: datetime) -> int:
+    """Whole seconds until the counter's window ends (at least one)."""
+    return max(1, int((count.expires_at - now).total_seconds()))
 
 
 def over_limit(session: Session, limits: dict[str, int], now: datetime) -> list[RateCounter]:

@@ -64,11 +64,10 @@ def _written_tables(statement: str) -> set[str]:
     if _DDL.match(statement):
         return {EVERYTHING}
     if _WITH.match(statement):
-        words = len(_WRITE_WORD.findall(statement))
-        tables = {name.lower() for name in _WITH_TARGET.findall(statement)}
-        if words and (len(_WITH_TARGET.findall(statement)) != words or tables & _NOT_A_TABLE):
+        targets = [name.lower() for name in _WITH_TARGET.findall(statement)]
+        if len(targets) != len(_WRITE_WORD.findall(statement)) or _NOT_A_TABLE & set(targets):
             return {EVERYTHING}
-        return tables
+        return set(targets)
     return set()
 
 

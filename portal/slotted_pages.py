@@ -78,7 +78,7 @@ def render_slotted(request: Request, name: str,
     key = (name, variant, locale, elder, request.scope["path"],
            request.scope.get("query_string", b""))
 
-    def render() -> str:
+    def render() -> bytes:
         templates = request.app.state.templates
         full = {"request": request, "locale": locale, "elder": elder, "current_user": None,
                 "current_path": request.url.path,
@@ -88,11 +88,11 @@ def render_slotted(request: Request, name: str,
                 **{slot_name: slot(slot_name) for slot_name in slots}}
         token = current_locale.set(locale)
         try:
-            return templates.env.get_template(name).render(full)
+            return templates.env.get_template(name).render(full).encode()
         finally:
             current_locale.reset(token)
 
-    body = request.app.state.slotted_pages.body(key, sources, lambda: render().encode())
+    body = request.app.state.slotted_pages.body(key, sources, render)
     for slot_name, make in {"csrf": lambda: csrf_token(request), **slots}.items():
         marker = slot(slot_name).encode()
         if marker in body:  # a page without a form sets no CSRF cookie

@@ -60,9 +60,12 @@ class EvidenceSink:
 
 @dataclass
 class ReceivedForm:
-    fields: MultiDict
+    form: StreamedForm  # the fields, and the file bytes not yet written
     sinks: list[EvidenceSink] = field(default_factory=list)
-    form: StreamedForm | None = None  # holds the file bytes not yet written
+
+    @property
+    def fields(self) -> MultiDict:
+        return self.form.fields
 
     @property
     def file_errors(self) -> list[tuple[str, str]]:
@@ -73,8 +76,7 @@ class ReceivedForm:
         """Type and clean every file (blocking: call it in a worker thread); on an
         unexpected error every file of `batch` is deleted."""
         try:
-            if self.form is not None:
-                self.form.write_rest()
+            self.form.write_rest()
             for sink in self.sinks:
                 sink.finish()
         except BaseException:
@@ -119,7 +121,7 @@ async def receive_form(request: Request, batch: UploadBatch, limits: StreamLimit
 
     form = await read_streamed_form(limited_request(request, body_limit), open_sink, limits,
                                     write_rest=finish_files)
-    received = ReceivedForm(form.fields, sinks, form)
+    received = ReceivedForm(form, sinks)
     if finish_files:
         await run_in_threadpool(received.finish_files, batch)
     return received
