@@ -52,6 +52,8 @@ class Settings:
     # Follow-up (/track): idle minutes of a citizen session; optional SMTP update notices.
     track_idle_minutes: int = 15
     public_cache_seconds: int = 5
+    # Render a cached page again in the background when its copy is past half its life.
+    public_cache_refresh_ahead: bool = True
     data_cache_seconds: int = 5
     # Database connections each worker keeps open (and may add 10 more at a peak).
     database_pool_size: int = 20

@@ -5,6 +5,12 @@ An entry is reloaded when a commit in this worker wrote one of the tables it was
 from (at once, see `portal.db_changes`), and in any case after `ttl` seconds, which is
 how long a change made by another worker can stay unseen. Loaders return plain values
 (tuples, dataclasses, detached rows with their columns loaded), never a live Session.
+
+Loads for async handlers run in a lane of their own (`LOAD_THREADS` threads per app), not
+in the pool that serves requests: a load is a few milliseconds of work that every reader
+of the page waits for, and in a press-conference spike the request pool is full of
+submissions. Queued behind them, a reload of the home page's data took up to 2.6 s, and
+every reader of the page waited with it (`bench/spike.py`).
 """
 
 from __future__ import annotations
@@ -15,14 +21,16 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import anyio
+import anyio.to_thread
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from portal.db_changes import generation
 
 T = TypeVar("T")
+LOAD_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -94,4 +102,14 @@ async def cached_async(request: Request, data: CachedData[T], *args: Hashable) -
     value = request.app.state.worker_cache.fresh(data, *args)
     if value is not None:
         return value
-    return await run_in_threadpool(cached, request, data, *args)
+    return await anyio.to_thread.run_sync(lambda: cached(request, data, *args),
+                                          limiter=load_lane(request))
+
+
+def load_lane(request: Request) -> anyio.CapacityLimiter:
+    """The app's threads for loads, apart from the request pool (made on first use, in
+    the event loop)."""
+    lane = getattr(request.app.state, "load_lane", None)
+    if lane is None:
+        lane = request.app.state.load_lane = anyio.CapacityLimiter(LOAD_THREADS)
+    return lane

@@ -141,6 +141,9 @@ def settings(tmp_path: Path) -> Settings:
         upload_dir=tmp_path / "uploads",
         mode="test",
         base_url=BASE_URL,
+        # A render in the background would race the test's own session and statement
+        # counts; tests/test_public_cache_renders.py turns it on where it is the subject.
+        public_cache_refresh_ahead=False,
     )
 
 

@@ -257,3 +257,30 @@ def test_the_rate_counters_statement_on_postgresql_writes_only_their_table() -> 
 
     sql = str(_upserts_in_turn(2).compile(dialect=postgresql.dialect()))
     assert _written_tables(sql) == {"ratecounter"}
+
+
+def test_a_load_does_not_queue_behind_a_full_request_pool(engine) -> None:  # type: ignore[no-untyped-def]
+    """In a spike the request threads are all busy with submissions; a reload of data
+    that every reader of a page waits for runs in its own lane."""
+    import types
+
+    import anyio
+    import anyio.to_thread
+    from anyio.from_thread import start_blocking_portal
+    from starlette.requests import Request
+
+    from portal.worker_cache import CachedData, WorkerCache, cached_async
+
+    loads = CachedData("test.answer", frozenset({"campaign"}), lambda session: 42)
+    app = types.SimpleNamespace(state=types.SimpleNamespace(worker_cache=WorkerCache(5)))
+    request = Request({"type": "http", "app": app, "state": {"engine": engine}})
+
+    async def scenario() -> int:
+        pool = anyio.to_thread.current_default_thread_limiter()
+        for _ in range(int(pool.total_tokens)):
+            await pool.acquire_on_behalf_of(object())  # every request thread is taken
+        with anyio.fail_after(10):  # a guard against hanging, not a measure of speed
+            return await cached_async(request, loads)
+
+    with start_blocking_portal() as portal:  # this thread may run a browser test's loop
+        assert portal.call(scenario) == 42
