@@ -97,3 +97,20 @@ def test_a_sandbox_that_does_not_start_leaves_the_portal_serving(  # type: ignor
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
     assert "the file sandbox did not start" in caplog.text
+
+
+def test_a_serving_process_leaves_the_decoders_to_the_sandbox(tmp_path: Path) -> None:
+    """Pillow (~12 MB resident) and the QR code maker are imported where they are used:
+    in the sandbox's children and on the staff page that sets up sign-in codes."""
+    import os
+    import subprocess
+    import sys
+
+    heavy = ("PIL", "qrcode", "pypdf", "openpyxl", "mutagen")
+    code = ("import sys, portal.asgi; "
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))")
+    env = {**os.environ, "SECRET_KEY": "s" * 48, "DATA_DIR": str(tmp_path),
+           "DATABASE_URL": migrated(tmp_path), "MINSHENG_MODE": "dev"}
+    loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True, cwd=Path(__file__).parent.parent)
+    assert loaded.stdout.strip() == "[]"

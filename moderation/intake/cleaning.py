@@ -24,8 +24,9 @@ MB = 1024 * 1024
 # Loaded once in the forkserver, so each child starts with its decoders imported.
 sandbox.preload(["moderation.intake.cleaning", "moderation.intake.sanitize_media",
                  "moderation.intake.sanitize_office", "moderation.intake.sanitize_pdf",
-                 "PIL.Image", "PIL.ImageCms", "PIL.JpegImagePlugin", "PIL.PngImagePlugin",
-                 "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "pypdf", "mutagen"])
+                 "PIL.Image", "PIL.ImageCms", "PIL.ImageOps", "PIL.JpegImagePlugin",
+                 "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "pypdf",
+                 "mutagen"])
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import logging
 
-from PIL import Image, UnidentifiedImageError
-
 from moderation import sandbox
 from moderation.intake.errors import FileRejected
 
@@ -26,6 +24,8 @@ sandbox.preload(["moderation.intake.previews", "pypdf", "PIL.Image", "PIL.JpegIm
 
 def make_thumbnail(data: bytes) -> bytes:
     """A JPEG at most THUMB_PX on its longer side (runs in the child; callable directly)."""
+    from PIL import Image  # preloaded in the sandbox; the server never needs it
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     with Image.open(io.BytesIO(data)) as image:
         if image.width * image.height > MAX_PIXELS:
@@ -41,9 +41,15 @@ def thumbnail_in_worker(data: bytes) -> bytes:
     within its limits."""
     try:
         return sandbox.run_limited(make_thumbnail, data, limits=LIMITS)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError,
-            sandbox.SandboxError):
+    except (OSError, ValueError, sandbox.SandboxError, *_image_errors()):
         raise FileRejected("damaged") from None
+
+
+def _image_errors() -> tuple[type[Exception], ...]:
+    """Pillow's errors, as a child may raise them (imported only when one came back)."""
+    from PIL import Image, UnidentifiedImageError
+
+    return (UnidentifiedImageError, Image.DecompressionBombError)
 
 
 def count_pdf_pages(data: bytes) -> int | None:

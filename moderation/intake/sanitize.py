@@ -17,14 +17,15 @@ import io
 import shutil
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, BinaryIO
 
 from moderation.intake import budgets
 from moderation.intake.errors import FileRejected
 from moderation.intake.filetypes import FileType
 from moderation.intake.models import MetadataStatus
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MB = 1024 * 1024
 
@@ -91,6 +92,10 @@ def clean_image(src: BinaryIO, size: int, out: BinaryIO, caps: SanitizeCaps) -> 
     """Re-encode the pixels only: no EXIF, GPS, XMP, IPTC, comments, text chunks or ICC."""
     if size > caps.image_bytes:
         raise FileRejected("too_large_for_type")
+    # Imported here: Pillow is for the sandbox's children (preloaded by the zygote), and
+    # a server process that never decodes an image is spared its ~12 MB.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             # Pillow's own bomb check looks at one frame; the budget below counts them all.

@@ -10,8 +10,6 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from markupsafe import Markup
@@ -124,6 +122,9 @@ def claim_step(db: Session, user_id: int, step: int) -> bool:
 
 def qr_svg(uri: str, label: str) -> Markup:
     """The QR code of `uri` as inline SVG: one path, no style attributes (strict CSP)."""
+    import qrcode  # only when a member of staff sets up sign-in codes: spared otherwise
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, border=4)
     root = ET.fromstring(image.to_string(encoding="unicode"))  # noqa: S314 - our own SVG
     for element in root.iter():

@@ -10,9 +10,7 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any
 
 from moderation.intake.filetimes import settle
 from moderation.sandbox import (
@@ -24,6 +22,9 @@ from moderation.sandbox import (
     run_limited,
 )
 from portal.locale_context import lazy_gettext
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 COVERS = "covers"
 MAX_PIXELS = 40_000_000  # far above any real cover; far below a decompression bomb
@@ -61,6 +62,9 @@ class CleanImage:
 
 
 def _open_checked(data: bytes) -> Image.Image:
+    # Imported here: this runs in the sandbox's child, and the server is spared Pillow.
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -87,6 +91,8 @@ def clean_image(data: bytes, max_bytes: int) -> CleanImage:
     """Check `data` is a JPEG, PNG or WebP within limits; re-encode it without metadata."""
     if len(data) > max_bytes:
         raise ImageRejected(413, TOO_LARGE, limit=f"{max_bytes / (1024 * 1024):g}")
+    from PIL import Image, ImageOps
+
     image = _open_checked(data)
     fmt = image.format or ""
     # Turn the picture upright before the orientation tag is dropped with the rest of EXIF.
