@@ -32,10 +32,10 @@ from moderation.workflow.messages import default_reject_reply
 from portal.locale_context import gettext
 from portal.queue.common import (
     HANDLERS_BY_UNIT,
+    STAFF_NAMES,
     UNIT_NAMES,
     UNIT_OPTIONS,
     queue_actor,
-    staff_names,
     tz_of,
 )
 from portal.queue.forms import FormState
@@ -113,7 +113,6 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
                              actor.unit_id if actor.role == Role.handler else None)
     request.state.queue_counts = counts  # the header counters show the same numbers
     items = page.items if page else []
-    names = staff_names(db, {i.claimed_by_id for i in items} | {i.handler_id for i in items})
     is_moderator = actor.role == Role.moderator
     return {
         "params": params, "errors": errors, "filters": FormState(params, errors),
@@ -129,7 +128,7 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
                        if actor.role in EXPORT_ROLES else None),
         "export_xlsx_url": (f"/staff/queue/export.xlsx?{query_string(params)}"
                             if actor.role in EXPORT_ROLES else None),
-        "units": cached(request, UNIT_NAMES), "names": names,
+        "units": cached(request, UNIT_NAMES), "names": cached(request, STAFF_NAMES),
         "is_moderator": is_moderator,
         "handlers": cached(request, HANDLERS_BY_UNIT) if is_moderator else {},
         "bulk": FormState({"public_reply": gettext(default_reject_reply(RejectReason.spam)),
