@@ -260,3 +260,37 @@ def test_the_portal_renders_a_page_ahead_with_its_whole_stack(  # type: ignore[n
     assert renewed.start["status"] == 200
     assert dict(renewed.start["headers"])[b"content-security-policy"] == (
         first.headers["content-security-policy"].encode())
+
+
+def test_while_the_database_is_away_readers_share_the_last_good_copy() -> None:
+    """The readers behind a render that met an outage get the stale copy with it, instead
+    of waiting for it and then for an outage of their own."""
+    from portal.middleware.outage import OUTAGE_FLAG
+
+    async def scenario() -> None:
+        page, clocks = Page(), Clocks()
+        cache = cache_over(page, clocks)
+        await get(cache)
+        down = Page()
+        down.held = True
+
+        async def outage(scope: Scope, receive: Receive, send: Send) -> None:
+            down.calls += 1
+            await down.release.wait()
+            scope["state"][OUTAGE_FLAG] = True
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b"unavailable"})
+
+        cache.app = outage
+        clocks.monotonic += TTL  # the copy expired
+        first = asyncio.create_task(get(cache))
+        await asyncio.sleep(0)
+        second = asyncio.create_task(get(cache))
+        await asyncio.sleep(0)
+        down.release.set()
+        answers = await asyncio.gather(first, second)
+        assert down.calls == 1
+        assert [body for body, _ in answers] == [b"first", b"first"]
+        assert all(headers[b"x-stale"] == b"database unavailable" for _, headers in answers)
+
+    run(scenario)

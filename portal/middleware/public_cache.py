@@ -236,8 +236,9 @@ class PublicPageCache:
 
     async def run_and_store(self, scope: Scope, receive: Receive, send: Send,
                             key: tuple) -> CachedResponse | None:
-        """Run the app, answering through `send`; the stored copy if the answer may be
-        kept. While the database is away, the last good copy answers instead of a 503."""
+        """Run the app, answering through `send`; what readers who shared the render may
+        be given: the stored copy, the last good copy while the database is away (it
+        answers instead of a 503), or None."""
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
@@ -258,10 +259,11 @@ class PublicPageCache:
 
         await self.app(scope, receive, capture)
         if replaced and stale is not None:  # the database is away: stale beats an error
-            await send({**stale.start, "headers": [*stale.start.get("headers", []),
-                                                    (b"x-stale", b"database unavailable")]})
-            await send({"type": "http.response.body", "body": stale.body})
-            return None
+            marked = CachedResponse(stale.stored_at, {**stale.start, "headers": [
+                *stale.start.get("headers", []), (b"x-stale", b"database unavailable")]},
+                stale.body, stale.key)
+            await replay(marked, send)
+            return marked
         if start is None or start["status"] != 200 or size > MAX_BODY:
             return None
         if any(name.lower() == b"set-cookie" for name, _ in start.get("headers", [])):
