@@ -75,6 +75,13 @@ def run(test: Callable[[], Awaitable[None]]) -> None:
         portal.call(test)
 
 
+async def arriving(cache: PublicPageCache) -> asyncio.Task[tuple[bytes, dict[bytes, bytes]]]:
+    """A reader whose GET has started and got as far as it can without the app."""
+    reader = asyncio.create_task(get(cache))
+    await asyncio.sleep(0)
+    return reader
+
+
 async def settle(cache: PublicPageCache) -> None:
     """Let every render the cache started in the background finish."""
     while cache.background:
@@ -132,8 +139,7 @@ def test_a_copy_is_never_served_past_its_life_while_its_render_runs() -> None:
         clocks.monotonic += TTL / 2
         await get(cache)  # starts the render ahead, which is slow
         clocks.monotonic += TTL / 2
-        late = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
+        late = await arriving(cache)
         assert not late.done(), "an expired copy is not served: the reader waits"
         page.release.set()
         assert (await late)[0] == b"second"
@@ -150,8 +156,7 @@ def test_at_a_new_minute_readers_get_the_last_copy_while_one_reader_renders() ->
         clocks.wall += dt.timedelta(seconds=31)  # 09:30:01: a scheduled item is due
         clocks.monotonic += 1
         page.body, page.held = b"with the 09:30 announcement", True
-        first = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
+        first = await arriving(cache)
         assert (await get(cache))[0] == b"first", "no wait behind the minute's render"
         assert not first.done()
         page.release.set()
@@ -169,10 +174,8 @@ def test_after_a_commit_readers_wait_for_the_render_that_shows_it() -> None:
         await get(cache)
         mark_changed(["campaign"])
         page.body, page.held = b"edited", True
-        first = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
-        second = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
+        first = await arriving(cache)
+        second = await arriving(cache)
         assert not second.done(), "the copy from before the commit is not served"
         page.release.set()
         assert [body for body, _ in await asyncio.gather(first, second)] == [b"edited"] * 2
@@ -187,10 +190,8 @@ def test_readers_render_themselves_when_the_shared_answer_cannot_be_kept() -> No
         cache = cache_over(page, clocks)
         page.held = True
         page.headers = [(b"set-cookie", b"personal=1")]
-        first = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
-        second = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
+        first = await arriving(cache)
+        second = await arriving(cache)
         page.release.set()
         await asyncio.gather(first, second)
         assert page.calls == 2, "a personal answer is not handed to another reader"
@@ -283,10 +284,8 @@ def test_while_the_database_is_away_readers_share_the_last_good_copy() -> None:
 
         cache.app = outage
         clocks.monotonic += TTL  # the copy expired
-        first = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
-        second = asyncio.create_task(get(cache))
-        await asyncio.sleep(0)
+        first = await arriving(cache)
+        second = await arriving(cache)
         down.release.set()
         answers = await asyncio.gather(first, second)
         assert down.calls == 1

@@ -170,8 +170,8 @@ class PublicPageCache:
         entry = self.store.fresh(key)
         if entry is not None:
             await replay(entry, send)
-            if (self.refresh_ahead and key not in self.rendering
-                    and self.store.age(entry) >= self.ttl / 2):
+            if (self.refresh_ahead and self.store.age(entry) >= self.ttl / 2
+                    and key not in self.rendering):
                 self.render_in_background(scope, key)
             return
         under_way = self.rendering.get(key)
@@ -180,15 +180,12 @@ class PublicPageCache:
             if entry is not None:
                 await replay(entry, send)
                 return
-        await self.render(scope, receive, send, key)
+        await self.render(scope, receive, send, key, self.claim(key))
 
     async def render(self, scope: Scope, receive: Receive, send: Send, key: tuple,
-                     under_way: asyncio.Future[CachedResponse | None] | None = None) -> None:
+                     under_way: asyncio.Future[CachedResponse | None]) -> None:
         """Run the app for `key`, answer through `send` and store a cacheable answer;
-        readers of the same page meanwhile share this render (`under_way`, which the
-        caller may have registered already)."""
-        if under_way is None:
-            under_way = self.claim(key)
+        readers of the same page meanwhile share this render (`under_way`, from `claim`)."""
         stored = None
         try:
             stored = await self.run_and_store(scope, receive, send, key)
