@@ -83,3 +83,16 @@ def test_digest_counts_per_active_queue_user(db: Session, staff) -> None:  # typ
                                            Tab.awaiting_citizen: 0}
     assert digest[staff["leader"].id][Tab.mine] == 0
     assert all(isinstance(v, int) for counts in digest.values() for v in counts.values())
+
+
+def test_possible_spam_is_counted_and_listed_apart_from_new(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
+    """The spam tab reads "signals after ''" as an index range: every non-blank code
+    list is in it, and no clean item."""
+    mod = actor(staff["mod"])
+    flagged = {add_submission(db, spam_signals=codes).id
+               for codes in ("link", "phones,qq,wechat", "wechat")}
+    add_submission(db, state=S.in_review, spam_signals="link")  # decided on: not in the tab
+    counts = queue_counts(db, mod, NOW)
+    assert (counts[Tab.spam], counts[Tab.new]) == (3, 3)
+    listed = list_queue(db, mod, QueueQuery(tab=Tab.spam), NOW, keys=KEYS, limit=100)
+    assert {item.id for item in listed.items} == flagged

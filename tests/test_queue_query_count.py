@@ -3,7 +3,10 @@ tabs and header counters on it."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from sqlalchemy import event
 
 from moderation.intake.models import SubmissionState
 from tests.conftest import page
@@ -13,8 +16,9 @@ from tests.workflow_support import World, drive
 pytest_plugins = ("tests.queue_web_fixtures",)  # world, keys, signed_in
 
 # The signed-in session with its user and role policy (1; they were 3), the page of items
-# (1), the tab counts (1 statement of 6 counts: overdue counts its two halves, new its
-# possible-spam half; they were 6 statements). Units, categories, handlers per unit, the
+# (1), the tab counts (1 statement of 6 counts, read beside the page on a connection of
+# its own: overdue counts its two halves, new its possible-spam half; they were 6
+# statements). Units, categories, handlers per unit, the
 # names of claimers and handlers and the "all" tab's count come from the worker cache;
 # the header counters reuse the tab counts (they used to be counted a second time: 18-19
 # queries).
@@ -89,3 +93,26 @@ def test_a_renamed_caseworker_shows_on_the_next_queue_page(  # type: ignore[no-u
     db.commit()
     after = page(client.get("/staff/queue")).select_one("main table tbody").get_text(" ")
     assert "改名后的经办人" in after
+
+
+def test_the_tab_counts_are_read_beside_the_page_of_items(  # type: ignore[no-untyped-def]
+        signed_in, world: World, db, keys, clock, engine) -> None:
+    """The page waits for the slower of its two main reads, not for both in turn."""
+    client = signed_in("mod1")
+    submit(db, keys, clock, world)
+    client.get("/staff/queue")
+    threads: dict[str, set[str]] = {"counts": set(), "items": set()}
+
+    def note(conn, cursor, statement: str, *args) -> None:  # type: ignore[no-untyped-def]
+        if "FROM submission" in statement:
+            kind = "counts" if statement.lstrip().startswith("SELECT (SELECT count") else "items"
+            threads[kind].add(threading.current_thread().name)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/staff/queue").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert threads["counts"], "the tab counts were read"
+    assert threads["items"], "the page of items was read"
+    assert threads["counts"].isdisjoint(threads["items"]), threads

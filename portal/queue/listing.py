@@ -3,6 +3,7 @@ item", and the CSV export with the same filters."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -94,6 +95,17 @@ def _all_count(db: Session, role: str, unit_id: int | None) -> int:
 ALL_COUNT = CachedData("queue.all_count", frozenset(), _all_count)
 WORK_TABS = tuple(tab for tab in Tab if tab != Tab.all)
 
+# The work tabs are counted beside the page's own query, on a connection of their own:
+# the page then waits for the slower of the two (3 and 3.5 ms at a million submissions
+# on PostgreSQL) rather than for both. Few threads: staff are few, and a count that
+# waits for one still finishes.
+_COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="queue-counts")
+
+
+def _work_counts(engine: Any, actor: Actor, now: datetime, tz: str) -> dict[Tab, int]:
+    with Session(engine) as db:
+        return queue_counts(db, actor, now, tabs=WORK_TABS, tz=tz)
+
 
 def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict[str, Any]:
     """The queue page for the signed-in user: counts, filters, one page of items."""
@@ -101,6 +113,7 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
     now = request.app.state.clock()
     tz = tz_of(request)
     errors: dict[str, str] = {}
+    counting = _COUNTING.submit(_work_counts, request.state.engine, actor, now, tz)
     try:
         query = QueueQuery.from_params(params)
         page = list_queue(db, actor, query, now, keys=intake_keys(request),
@@ -108,7 +121,7 @@ def queue_context(db: Session, request: Request, params: dict[str, str]) -> dict
     except ValidationFailed as error:
         errors = dict(error.errors)
         query, page = None, None
-    counts = queue_counts(db, actor, now, tabs=WORK_TABS, tz=tz)
+    counts = counting.result()
     counts[Tab.all] = cached(request, ALL_COUNT, actor.role.value,
                              actor.unit_id if actor.role == Role.handler else None)
     request.state.queue_counts = counts  # the header counters show the same numbers
