@@ -274,9 +274,18 @@ def confirm_page(request: Request, kind: FormKind, draft: Draft, token: str) -> 
     files = [{"name": f.display_name, "size": human_size(f.size), "type": f.media_type,
               "metadata": METADATA_LABELS[f.metadata_status],
               "stripped": f.metadata_status.value} for f in draft.files]
-    return render(request, "intake/confirm.html",
-                  {"kind": kind, "data": data, "unit": unit, "category": category,
-                   "files": files, "form_token": token}, headers=NO_STORE)
+    summary = {"kind": kind, "data": data, "unit": unit, "category": category, "files": files}
+
+    def what_will_be_sent() -> str:
+        env = request.app.state.templates.env
+        return env.get_template("intake/_confirm_summary.html").render(summary)
+
+    # The page around the summary is the same for every form of a kind: rendered once per
+    # kind and language, with the tokens and the summary set in per request. The summary,
+    # the citizen's own text, goes in last, so nothing in it is read as a placeholder.
+    return render_slotted(request, "intake/confirm.html", {"kind": kind}, sources=(),
+                          slots={"form_token": lambda: token, "summary": what_will_be_sent},
+                          headers=NO_STORE, variant=(kind.name,))
 
 
 # --- step 2: send or change ---------------------------------------------------------------
