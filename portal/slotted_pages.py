@@ -64,7 +64,8 @@ class SlottedPages:
 def render_slotted(request: Request, name: str,
                    context: dict[str, Any] | Callable[[], dict[str, Any]], *,
                    sources: tuple[object, ...], slots: Mapping[str, Callable[[], str]],
-                   headers: Mapping[str, str] | None = None, variant: tuple = ()) -> Response:
+                   headers: Mapping[str, str] | None = None, variant: tuple = (),
+                   status_code: int = 200) -> Response:
     """`name` rendered with `context` once, then per request with fresh `slots` values.
 
     `sources` are the cached values the context was built from; `context` must hold
@@ -97,4 +98,4 @@ def render_slotted(request: Request, name: str,
         marker = slot(slot_name).encode()
         if marker in body:  # a page without a form sets no CSRF cookie
             body = body.replace(marker, make().encode())
-    return HTMLResponse(body, headers=dict(headers or {}))
+    return HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))

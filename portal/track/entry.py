@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +16,6 @@ from portal.accounts.throttle import client_address
 from portal.intake.throttle import purge_if_due
 from portal.locale_context import gettext as _
 from portal.slotted_pages import render_slotted
-from portal.templating import render
 from portal.track.common import intake_keys
 from portal.track.session import end_citizen_session, start_citizen_session
 from portal.web import db_session, redirect
@@ -32,21 +32,20 @@ CASE_URL = "/track/case"
 
 def _form(request: Request, *, receipt: str = "", error: str | None = None,
           status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return render(request, "track/start.html", {
-        "receipt": receipt, "error": error,
-        "ended": request.query_params.get("ended") == "1",
-        "signed_out": request.query_params.get("signed_out") == "1",
-    }, status_code=status_code, headers=headers)
+    """The receipt form, blank or with an answer: rendered once per answer, flags and
+    language, with the code typed set in per request (escaped)."""
+    flags = {"ended": request.query_params.get("ended") == "1",
+             "signed_out": request.query_params.get("signed_out") == "1"}
+    return render_slotted(request, "track/start.html", {"error": error, **flags},
+                          sources=(), slots={"receipt": lambda: str(escape(receipt))},
+                          variant=(error, *flags.values()), status_code=status_code,
+                          headers=headers)
 
 
 async def track_form(request: Request) -> Response:
-    """The page where a citizen enters their receipt code (rendered once per worker;
-    async because it needs no database and so no thread)."""
-    flags = {"ended": request.query_params.get("ended") == "1",
-             "signed_out": request.query_params.get("signed_out") == "1"}
-    return render_slotted(request, "track/start.html",
-                          {"receipt": "", "error": None, **flags},
-                          sources=(), slots={}, variant=tuple(flags.values()))
+    """The page where a citizen enters their receipt code (async: it needs no database,
+    and so no thread)."""
+    return _form(request)
 
 
 async def track_open(request: Request) -> Response:

@@ -1,6 +1,7 @@
-"""The confirmation and receipt pages are rendered once per kind and language with
-placeholders, and filled in per request: each citizen sees only their own values, the
-stored copy holds none of them, and nothing a citizen writes is taken for a placeholder."""
+"""The confirmation, the receipt and the answer to a receipt code that opens nothing are
+rendered once per kind (or answer) and language with placeholders, and filled in per
+request: each citizen sees only their own values, the stored copy holds none of them,
+and nothing a citizen types is taken for a placeholder."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from portal.slotted_pages import slot
 from tests.conftest import page
 from tests.test_intake_web import receipt_of, send, tip_confirmation
+from tests.test_track import enter_receipt
 
 
 def facts(response: Any) -> dict[str, str]:
@@ -64,3 +66,17 @@ def test_the_confirmation_shows_the_citizens_text_verbatim(client) -> None:  # t
     token = doc.select_one("form.confirm-actions input[name=form_token]")["value"]
     assert token
     assert "slot-" not in token
+
+
+def test_a_wrong_receipt_code_comes_back_as_typed(client, app) -> None:  # type: ignore[no-untyped-def]
+    typed = [f'12345-"><b>x</b> {slot("csrf")}', "98765-43210"]
+    answers = [enter_receipt(client, code) for code in typed]
+    for code, answer in zip(typed, answers, strict=True):
+        assert answer.status_code == 422
+        doc = page(answer)
+        assert doc.select_one("#f-receipt")["value"] == code
+        assert doc.select_one("#f-receipt-error").get_text(strip=True)
+        assert doc.select_one("form.track-form b") is None
+    stored = stored_bodies(app)
+    assert b"f-receipt-error" in stored, "the answer came from the stored copy"
+    assert b"98765" not in stored
