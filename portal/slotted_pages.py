@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -39,6 +40,11 @@ class _Rendered:
 def slot(name: str) -> str:
     """The placeholder rendered where the per-request value `name` goes."""
     return SLOT_MARK.format(name)
+
+
+def escaped(value: str) -> Callable[[], str]:
+    """A slot's value for text: set in HTML-escaped, as the template would have shown it."""
+    return lambda: str(escape(value))
 
 
 class SlottedPages:

@@ -9,7 +9,6 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from markupsafe import escape
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -31,7 +30,7 @@ from portal.intake.config import IntakeConfig, intake_config
 from portal.intake.receipt_sheet import NO_STORE, sheet_token
 from portal.locale_context import current_locale, lazy_gettext
 from portal.locale_context import gettext as _
-from portal.slotted_pages import render_slotted, slot
+from portal.slotted_pages import escaped, render_slotted, slot
 from portal.templating import render
 from portal.web import db_session
 from portal.worker_cache import CachedData, cached, cached_async
@@ -242,10 +241,6 @@ def track_url(request: Request) -> str | None:
 CITIZEN_RECEIPT_TEMPLATE = "intake/receipt.html"
 
 
-def _escaped(value: str) -> Callable[[], str]:
-    return lambda: str(escape(value))
-
-
 def receipt_page(request: Request, view: ReceiptView, template: str = CITIZEN_RECEIPT_TEMPLATE,
                  extra: dict[str, Any] | None = None) -> Response:
     """The receipt, shown once: never cached, never in a URL."""
@@ -264,8 +259,8 @@ def receipt_page(request: Request, view: ReceiptView, template: str = CITIZEN_RE
     # bench.post_load). The stored copy holds placeholders only, never a receipt.
     groups = view.groups
     slots: dict[str, Callable[[], str]] = {
-        name: _escaped(value) for name, value in values.items()}
-    slots |= {f"group{i}": _escaped(group) for i, group in enumerate(groups)}
+        name: escaped(value) for name, value in values.items()}
+    slots |= {f"group{i}": escaped(group) for i, group in enumerate(groups)}
     markers = SimpleNamespace(kind=view.kind, reference=slot("reference"),
                               proof=slot("proof"),
                               groups=[slot(f"group{i}") for i in range(len(groups))])

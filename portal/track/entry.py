@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +14,7 @@ from moderation.ratelimit import GLOBAL, DbStore, Limit, RateLimiter
 from portal.accounts.throttle import client_address
 from portal.intake.throttle import purge_if_due
 from portal.locale_context import gettext as _
-from portal.slotted_pages import render_slotted
+from portal.slotted_pages import escaped, render_slotted
 from portal.track.common import intake_keys
 from portal.track.session import end_citizen_session, start_citizen_session
 from portal.web import db_session, redirect
@@ -37,7 +36,7 @@ def _form(request: Request, *, receipt: str = "", error: str | None = None,
     flags = {"ended": request.query_params.get("ended") == "1",
              "signed_out": request.query_params.get("signed_out") == "1"}
     return render_slotted(request, "track/start.html", {"error": error, **flags},
-                          sources=(), slots={"receipt": lambda: str(escape(receipt))},
+                          sources=(), slots={"receipt": escaped(receipt)},
                           variant=(error, *flags.values()), status_code=status_code,
                           headers=headers)
 
