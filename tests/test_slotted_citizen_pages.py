@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from moderation.roles import Role
 from portal.slotted_pages import slot
-from tests.conftest import page
+from tests.conftest import login, page
+from tests.test_auth import fast_hashing  # noqa: F401 - fixture
 from tests.test_intake_web import receipt_of, send, tip_confirmation
+from tests.test_receipt_once import _register
 from tests.test_track import enter_receipt
 
 
@@ -80,3 +83,14 @@ def test_a_wrong_receipt_code_comes_back_as_typed(client, app) -> None:  # type:
     stored = stored_bodies(app)
     assert b"f-receipt-error" in stored, "the answer came from the stored copy"
     assert b"98765" not in stored
+
+
+def test_the_staff_receipt_page_is_still_rendered_whole(client, app, make_user) -> None:  # type: ignore[no-untyped-def]
+    """A call registered by a moderator: the same receipt partial, with its dates."""
+    login(client, make_user(Role.moderator).username)
+    assert _register(client, client.get("/staff/intake/new")).status_code == 303
+    shown = client.get("/staff/intake/receipt")
+    code = receipt_of(shown)
+    assert facts(shown)["接收日期"] == "2026年6月1日"
+    assert facts(shown)["受理决定期限"].startswith("2026年6月")
+    assert code.encode() not in stored_bodies(app)
