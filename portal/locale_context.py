@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
+from typing import Any
 
 from portal.i18n import translations
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default="zh_CN")
+
+
+def request_locale(scope: Mapping[str, Any]) -> str:
+    """The locale the locale middleware chose for this request (else the current one)."""
+    return scope.get("state", {}).get("locale") or current_locale.get()
 
 
 def gettext(message: str, **variables: object) -> str:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from portal.csrf import csrf_token
-from portal.locale_context import current_locale
+from portal.locale_context import current_locale, request_locale
 from portal.public.display_mode import is_elder
 from portal.seo import page_links
 
@@ -78,7 +78,7 @@ def render_slotted(request: Request, name: str,
     nothing else that varies between requests, and may be a function that builds it (it
     is then called only when the page is rendered). The CSRF token is always a slot.
     """
-    locale = request.scope.get("state", {}).get("locale") or current_locale.get()
+    locale = request_locale(request.scope)
     elder = is_elder(request.headers)
     # The scope's path, not `request.url`: building the URL cost more than the rest of
     # the key (it is built on a miss, for the page's links).

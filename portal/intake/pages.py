@@ -28,8 +28,8 @@ from portal import i18n
 from portal.errors import error_page
 from portal.intake.config import IntakeConfig, intake_config
 from portal.intake.receipt_sheet import NO_STORE, sheet_token
-from portal.locale_context import current_locale, lazy_gettext
 from portal.locale_context import gettext as _
+from portal.locale_context import lazy_gettext, request_locale
 from portal.slotted_pages import escaped, render_slotted, slot
 from portal.templating import render
 from portal.web import db_session
@@ -244,7 +244,7 @@ CITIZEN_RECEIPT_TEMPLATE = "intake/receipt.html"
 def receipt_page(request: Request, view: ReceiptView, template: str = CITIZEN_RECEIPT_TEMPLATE,
                  extra: dict[str, Any] | None = None) -> Response:
     """The receipt, shown once: never cached, never in a URL."""
-    locale = request.scope.get("state", {}).get("locale") or current_locale.get()
+    locale = request_locale(request.scope)
     values = {"reference": view.reference, "proof": view.proof,
               "receipt_sheet": sheet_token(intake_config(request).keys, view),
               "received_on": i18n.fmt_date(view.received_on, locale),

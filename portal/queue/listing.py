@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -102,7 +103,7 @@ WORK_TABS = tuple(tab for tab in Tab if tab != Tab.all)
 _COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="queue-counts")
 
 
-def _work_counts(engine: Any, actor: Actor, now: datetime, tz: str) -> dict[Tab, int]:
+def _work_counts(engine: Engine, actor: Actor, now: datetime, tz: str) -> dict[Tab, int]:
     with Session(engine) as db:
         return queue_counts(db, actor, now, tabs=WORK_TABS, tz=tz)
 
