@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh app and database per test, on SQLite or PostgreSQL.
 
 Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
-the suite on PostgreSQL; the default is a fresh SQLite file per test.
+the suite on PostgreSQL; the default is a fresh SQLite file per test. `make test` runs the
+suite in two processes (pytest-xdist); on PostgreSQL each process has a database of its
+own, named after the configured one (`test_gw0`, `test_gw1`), made when it is missing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
@@ -30,7 +32,29 @@ from portal.db import make_engine
 from portal.migrate import upgrade
 from portal.settings import Settings
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def _database_of_this_process(url: str) -> str:
+    """The PostgreSQL database this test process uses: the configured one, or under
+    pytest-xdist one per worker process (made when missing), since every test empties
+    the tables of the database it runs on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url.startswith("postgresql") or not worker:
+        return url
+    configured = make_url(url)
+    name = f"{configured.database}_{worker}"
+    server = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _database_of_this_process(os.environ.get("TEST_DATABASE_URL", ""))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 BASE_URL = "http://testserver"
 PASSWORD = "correct horse battery staple"
