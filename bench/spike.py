@@ -9,7 +9,9 @@ page cache, form opens, submissions with a small file (both steps), and follow-u
 (a wrong receipt, answered 422). Each simulated citizen has its own address (sent through
 127.0.0.1 as a trusted proxy), so per-client rate limits hold; the portal-wide caps are
 raised for the run. Reports throughput, p50/p95/p99 per kind, errors and the peak RSS
-(VmHWM) of each worker. Loopback only. Never part of the test suite.
+(VmHWM) of each worker, with each worker's resident memory before the first request and
+at the end, split into mapped files (libraries, extension modules) and heap. Loopback
+only. Never part of the test suite.
 
 By default each connection starts its next action as soon as one ends (the issue's closed
 loop): the mean time of an action is then connections ÷ throughput whatever the portal
@@ -112,16 +114,39 @@ async def load(port: int, connections: int, seconds: float, seed: int,
     return tally, time.monotonic() - started
 
 
-def worker_peaks(master_pid: int) -> list[float]:
-    """Peak resident memory (VmHWM, MB) of each worker process of a uvicorn master."""
-    peaks = []
+def worker_pids(master_pid: int) -> list[int]:
+    """The worker processes of a uvicorn master (the master itself when it serves alone):
+    not the resource tracker, nor the workers' own file sandboxes."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    for pid in children.read_text().split() if children.exists() else []:
-        status = Path(f"/proc/{pid}/status")
-        for line in status.read_text().splitlines() if status.exists() else []:
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return peaks
+    pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    workers = [pid for pid in pids if b"spawn_main" in _command_line(pid)]
+    return workers or [master_pid]
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """Resident memory of a process in MB: VmRSS, VmHWM (the peak), RssFile (mapped
+    files: libraries and extension modules) and RssAnon (the heaps), from /proc."""
+    status = Path(f"/proc/{pid}/status")
+    figures = {}
+    for line in status.read_text().splitlines() if status.exists() else []:
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM", "RssFile", "RssAnon"):
+            figures[name] = int(value.split()[0]) / 1024
+    return figures
+
+
+def memory_line(label: str, memories: list[dict[str, float]], key: str) -> str:
+    """One line of per-worker figures: `key` of each, with its file-backed share."""
+    shown = [f"{m[key]:.0f} ({m.get('RssFile', 0):.0f} files + {m.get('RssAnon', 0):.0f} heap)"
+             for m in memories if key in m]
+    return f"{label}: {', '.join(shown) or 'unknown'}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,9 +163,12 @@ def main(argv: list[str] | None = None) -> int:
 
     database_url, where = fresh_database("postgres", args.pg_url)
     with running_portal(database_url, args.workers) as (port, process):
+        # Before the first request: what the imports and start-up leave resident.
+        at_start = [memory_of(pid) for pid in worker_pids(process.pid)]
         tally, elapsed = asyncio.run(load(port, args.connections, args.seconds, args.seed,
                                           args.pause))
-        peaks = worker_peaks(process.pid)
+        at_end = [memory_of(pid) for pid in worker_pids(process.pid)]
+    peaks = [m["VmHWM"] for m in at_end if "VmHWM" in m]
     total = sum(len(v) for k, v in tally.latencies.items()
                 if k not in ("submission (both steps)",))
     errors = sum(tally.errors.values())
@@ -149,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
           f"connections for {elapsed:.0f} s{pauses}")
     print(f"requests {total} ({total / elapsed:.0f}/s), errors {errors}, "
           f"peak RSS per worker (MB): {', '.join(f'{p:.0f}' for p in peaks) or 'unknown'}")
+    print(memory_line("RSS per worker before the first request (MB)", at_start, "VmRSS"))
+    print(memory_line("RSS per worker at the end (MB)", at_end, "VmRSS"))
     print(f"{'kind':26}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     worst_p99 = 0.0
     for kind in sorted(tally.latencies):
