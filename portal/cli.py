@@ -48,6 +48,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         upgrade(engine, keys=_intake_keys(settings), settings=settings)
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     print("database migrated to head")
+    if settings.template_cache_dir:
+        from portal.static_files import HashedStatic
+        from portal.template_cache import prime
+        from portal.templating import make_templates
+
+        compiled = prime(make_templates(HashedStatic(), settings).env,
+                         settings.template_cache_dir)
+        print(f"{compiled} templates compiled into {settings.template_cache_dir}")
     return 0
 
 

@@ -75,6 +75,8 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = ""
     smtp_starttls: bool = False
+    # Compiled templates written by `portal init` (portal/template_cache.py); None: none.
+    template_cache_dir: Path | None = None
 
     @property
     def trusted_hosts(self) -> frozenset[str]:
@@ -164,6 +166,7 @@ class Settings:
             smtp_from=values.get("SMTP_FROM", "").strip(),
             smtp_starttls=values.get("SMTP_STARTTLS", "").strip().lower()
             in ("1", "true", "yes", "on"),
+            template_cache_dir=data_dir / "template-cache",
         )
 
 

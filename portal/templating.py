@@ -17,6 +17,7 @@ from portal.labels import label
 from portal.locale_context import current_locale, gettext, ngettext
 from portal.seo import page_links
 from portal.static_files import HashedStatic
+from portal.template_cache import TemplateBytecodeCache
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -30,6 +31,8 @@ def make_templates(static: HashedStatic, settings: Any) -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=(TemplateBytecodeCache(settings.template_cache_dir)
+                        if settings.template_cache_dir else None),
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(

@@ -31,6 +31,9 @@ from portal.app import create_app
 from portal.db import make_engine
 from portal.migrate import upgrade
 from portal.settings import Settings
+from portal.static_files import HashedStatic
+from portal.template_cache import prime
+from portal.templating import make_templates
 
 
 def _database_of_this_process(url: str) -> str:
@@ -156,8 +159,19 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def template_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every template compiled once per test process, as `portal init` does for a deploy
+    (each test's app then loads them instead of compiling its own)."""
+    directory = tmp_path_factory.mktemp("template-cache")
+    primer = Settings(secret_key="x" * 64, database_url="sqlite://", data_dir=directory,
+                      upload_dir=directory)
+    prime(make_templates(HashedStatic(), primer).env, directory)
+    return directory
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, template_cache_dir: Path) -> Settings:
     return Settings(
         secret_key="test-secret-key-" + "x" * 40,
         database_url=TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
@@ -168,6 +182,7 @@ def settings(tmp_path: Path) -> Settings:
         # A render in the background would race the test's own session and statement
         # counts; tests/test_public_cache_renders.py turns it on where it is the subject.
         public_cache_refresh_ahead=False,
+        template_cache_dir=template_cache_dir,
     )
 
 
