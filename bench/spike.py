@@ -9,9 +9,10 @@ page cache, form opens, submissions with a small file (both steps), and follow-u
 (a wrong receipt, answered 422). Each simulated citizen has its own address (sent through
 127.0.0.1 as a trusted proxy), so per-client rate limits hold; the portal-wide caps are
 raised for the run. Reports throughput, p50/p95/p99 per kind, errors and the peak RSS
-(VmHWM) of each worker, with each worker's resident memory before the first request and
-at the end, split into mapped files (libraries, extension modules) and heap. Loopback
-only. Never part of the test suite.
+(VmHWM) of each worker, with each worker's resident memory before the load and at the
+end, split into mapped files (libraries, extension modules) and heap. Before the load one
+worker has served the start-up check's request (a page's first render: some 8 MB more);
+the others have served nothing. Loopback only. Never part of the test suite.
 
 By default each connection starts its next action as soon as one ends (the issue's closed
 loop): the mean time of an action is then connections ÷ throughput whatever the portal
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     database_url, where = fresh_database("postgres", args.pg_url)
     with running_portal(database_url, args.workers) as (port, process):
-        # Before the first request: what the imports and start-up leave resident.
+        # Before the load: what the imports and start-up leave resident.
         at_start = [memory_of(pid) for pid in worker_pids(process.pid)]
         tally, elapsed = asyncio.run(load(port, args.connections, args.seconds, args.seed,
                                           args.pause))
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
           f"connections for {elapsed:.0f} s{pauses}")
     print(f"requests {total} ({total / elapsed:.0f}/s), errors {errors}, "
           f"peak RSS per worker (MB): {', '.join(f'{p:.0f}' for p in peaks) or 'unknown'}")
-    print(memory_line("RSS per worker before the first request (MB)", at_start, "VmRSS"))
+    print(memory_line("RSS per worker before the load (MB)", at_start, "VmRSS"))
     print(memory_line("RSS per worker at the end (MB)", at_end, "VmRSS"))
     print(f"{'kind':26}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     worst_p99 = 0.0
