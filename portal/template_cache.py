@@ -1,7 +1,7 @@
 """Compiled templates kept on disk: `portal init` writes them, serving workers only read.
 
 Jinja compiles a template the first time a worker renders it: lexing, parsing and code
-generation took about 0.4 s of a new worker's first requests on a 2-core machine, and
+generation took about 0.35 s of a new worker's first requests on a 2-core machine, and
 left about 3 MB more resident than loading the same code. With this cache, `portal init`
 (run once per deploy, before the workers start) compiles every template into
 `DATA_DIR/template-cache`; each worker loads the code from there instead. An entry is
