@@ -129,6 +129,11 @@ class Submission(SQLModel, table=True):
               "handling_due_on", "decision_due_on", "id"),
         Index("ix_submission_responsible_cover", "responsible_unit_id", "state",
               "received_at", "handling_due_on", "decision_due_on", "id"),
+        # A case's duplicates, oldest first (moderation.workflow.duplicates.duplicates_of):
+        # only marked rows, so the planner never takes it for one matching every row.
+        Index("ix_submission_duplicates", "duplicate_of_id", "received_at", "id",
+              sqlite_where=text("duplicate_of_id IS NOT NULL"),
+              postgresql_where=text("duplicate_of_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
