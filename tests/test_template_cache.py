@@ -4,6 +4,7 @@ write, and an edited template is compiled again rather than served stale."""
 from __future__ import annotations
 
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -102,6 +103,4 @@ def test_a_cache_that_cannot_be_read_or_written_never_fails_a_page(
 
 
 def _with_cache(settings: Settings, directory: Path) -> Settings:
-    from dataclasses import replace
-
     return replace(settings, template_cache_dir=directory)
