@@ -1,11 +1,12 @@
 """Every benchmark in one run, and one table of the results (`make bench`).
 
-    python -m bench.all [--quick] [--only http,post,spike,queue]
+    python -m bench.all [--quick] [--only http,post,spike,spike-pause,queue,queue-pg]
 
 Runs, one after the other (never two at once, so they do not measure each other): the
 public pages against bare Starlette (three rounds, median ratio), sending under load on
-PostgreSQL with two workers, the spike on PostgreSQL, and the queue page over HTTP with a
-million submissions on SQLite and on PostgreSQL. PostgreSQL runs use BENCH_DATABASE_URL
+PostgreSQL with two workers, the spike on PostgreSQL (a closed loop, then citizens who read
+two seconds on average between actions), and the queue page over HTTP with a million
+submissions on SQLite and on PostgreSQL. PostgreSQL runs use BENCH_DATABASE_URL
 (or each benchmark's own database on the local server), dropped and created again.
 `--quick` shortens everything (for a smoke test, not for figures). Full output goes to
 `bench-output.txt` in the current folder; the table is printed at the end.
@@ -24,6 +25,9 @@ STEPS = {
     "post": (["bench.post_load", "--workers", "2", "--clients", "32", "--submissions", "3000"],
              ["bench.post_load", "--submissions", "300"]),
     "spike": (["bench.spike"], ["bench.spike", "--connections", "100", "--seconds", "10"]),
+    # The same 500 connections, each a citizen who reads a while between actions.
+    "spike-pause": (["bench.spike", "--pause", "2"],
+                    ["bench.spike", "--connections", "100", "--seconds", "10", "--pause", "1"]),
     "queue": (["bench.queue_http", "--db", "sqlite"], ["bench.queue_http", "--db", "sqlite",
                                                        "--n", "20000", "--requests", "50"]),
     "queue-pg": (["bench.queue_http", "--db", "postgres"],

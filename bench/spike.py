@@ -31,11 +31,11 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bench.citizen import Citizen, Connection, fake_address
 from bench.http_load import HOST, summary
 from bench.post_load import fresh_database, percentile, running_portal
+from bench.processes import memory_line, memory_of, worker_pids
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/bench_spike")
@@ -115,41 +115,6 @@ async def load(port: int, connections: int, seconds: float, seed: int,
     return tally, time.monotonic() - started
 
 
-def worker_pids(master_pid: int) -> list[int]:
-    """The worker processes of a uvicorn master (the master itself when it serves alone):
-    not the resource tracker, nor the workers' own file sandboxes."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    pids = [int(p) for p in children.read_text().split()] if children.exists() else []
-    workers = [pid for pid in pids if b"spawn_main" in _command_line(pid)]
-    return workers or [master_pid]
-
-
-def _command_line(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def memory_of(pid: int) -> dict[str, float]:
-    """Resident memory of a process in MB: VmRSS, VmHWM (the peak), RssFile (mapped
-    files: libraries and extension modules) and RssAnon (the heaps), from /proc."""
-    status = Path(f"/proc/{pid}/status")
-    figures = {}
-    for line in status.read_text().splitlines() if status.exists() else []:
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM", "RssFile", "RssAnon"):
-            figures[name] = int(value.split()[0]) / 1024
-    return figures
-
-
-def memory_line(label: str, memories: list[dict[str, float]], key: str) -> str:
-    """One line of per-worker figures: `key` of each, with its file-backed share."""
-    shown = [f"{m[key]:.0f} ({m.get('RssFile', 0):.0f} files + {m.get('RssAnon', 0):.0f} heap)"
-             for m in memories if key in m]
-    return f"{label}: {', '.join(shown) or 'unknown'}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default=PG_URL)
@@ -190,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{percentile(values, 0.95):>9.0f}{p99:>9.0f}{tally.errors.get(kind, 0):>8}")
     for example in tally.examples:
         print("  error:", example)
-    area = f"spike (PostgreSQL, {args.workers} workers, {args.connections} connections)"
+    area = f"spike (PostgreSQL, {args.workers} workers, {args.connections} connections"
+    area += f", citizens reading {args.pause:g} s on average)" if args.pause else ", closed loop)"
     summary(area, "throughput", f"{total / elapsed:.0f} req/s", "", True)
     summary(area, "errors", str(errors), "0", errors == 0)
     summary(area, "worst p99 of any kind", f"{worst_p99:.0f} ms", f"< {TARGET_P99_MS} ms",
