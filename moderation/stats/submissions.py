@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from moderation.intake.models import CaseRating, Rating, Submission, SubmissionState
+from moderation.stats.local_dates import local_day, local_month, month_key
 from moderation.stats.suppress import Count, Rate, count
 
 TAKEN_IN = frozenset({SubmissionState.accepted, SubmissionState.verifying,
@@ -34,36 +35,41 @@ class Flow:
 
 
 @dataclass(frozen=True)
-class _Case:
+class _Group:
+    """Submissions alike in everything the statistics count: how many, of which kind and
+    channel, in which state, received, decided and concluded in which local month, and
+    whether they were concluded on time (None: no conclusion date or no due date)."""
+
+    number: int
     kind: str
     channel: str
-    received: date
-    accepted: date | None
-    concluded: date | None
-    handling_due_on: date | None
+    state: SubmissionState
+    received: str
+    decided: str | None
+    concluded: str | None
+    on_time: bool | None
 
 
-def _day(moment: datetime | None, zone: ZoneInfo) -> date | None:
-    return moment.astimezone(zone).date() if moment is not None else None
-
-
-def _cases(session: Session, tz: str) -> list[_Case]:
-    zone = ZoneInfo(tz)
-    rows = session.exec(select(Submission.kind, Submission.channel, Submission.state,
-                               Submission.received_at, Submission.decided_at,
-                               Submission.concluded_at, Submission.handling_due_on))
-    out = []
-    for kind, channel, state, received_at, decided_at, concluded_at, due in rows:
-        received = _day(received_at, zone)
-        assert received is not None
-        accepted = (_day(decided_at, zone) or received) if state in TAKEN_IN else None
-        concluded = _day(concluded_at, zone) if state == SubmissionState.concluded else None
-        out.append(_Case(str(kind), str(channel), received, accepted, concluded, due))
-    return out
-
-
-def _month(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+def _groups(session: Session, tz: str) -> list[_Group]:
+    """The submissions grouped by the database: a few hundred rows whatever their number."""
+    table = Submission.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    inner = core_select(
+        table.c.kind, table.c.channel, table.c.state,
+        local_month(table.c.received_at, tz, dialect).label("received"),
+        local_month(table.c.decided_at, tz, dialect).label("decided"),
+        local_month(table.c.concluded_at, tz, dialect).label("concluded"),
+        (local_day(table.c.concluded_at, tz, dialect) <= table.c.handling_due_on
+         ).label("on_time"),
+    ).subquery()
+    # Grouped outside the subquery: PostgreSQL would not see that a GROUP BY expression
+    # is the selected one when each carries bound parameters of its own.
+    columns = list(inner.c)
+    rows = session.execute(core_select(func.count(), *columns).group_by(*columns))
+    return [_Group(number, str(kind), str(channel), SubmissionState(state),
+                   month_key(received) or "", month_key(decided), month_key(concluded),
+                   None if on_time is None else bool(on_time))
+            for number, kind, channel, state, received, decided, concluded, on_time in rows]
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -90,27 +96,26 @@ class SubmissionStats:
     satisfaction: Rate
 
 
-def _keys(case: _Case, day: date) -> dict[str, str]:
-    return {"month": _month(day), "kind": case.kind, "channel": case.channel}
-
-
 def submission_stats(session: Session, *, public: bool, tz: str,
                      kinds: list[str], channels: list[str]) -> SubmissionStats:
-    """Every submission aggregate at once (one pass over the submissions)."""
+    """Every submission aggregate at once, from one grouped query."""
     dims = ("month", "kind", "channel")
     received: dict[str, Counter[str]] = {d: Counter() for d in dims}
     accepted: dict[str, Counter[str]] = {d: Counter() for d in dims}
     concluded: dict[str, Counter[str]] = {d: Counter() for d in dims}
     on_time = due_known = 0
-    for case in _cases(session, tz):
-        for counters, day in ((received, case.received), (accepted, case.accepted),
-                              (concluded, case.concluded)):
-            if day is not None:
-                for dim, key in _keys(case, day).items():
-                    counters[dim][key] += 1
-        if case.concluded is not None and case.handling_due_on is not None:
-            due_known += 1
-            on_time += case.concluded <= case.handling_due_on
+    for group in _groups(session, tz):
+        accepted_in = (group.decided or group.received) if group.state in TAKEN_IN else None
+        concluded_in = group.concluded if group.state == SubmissionState.concluded else None
+        for counters, month in ((received, group.received), (accepted, accepted_in),
+                                (concluded, concluded_in)):
+            if month is not None:
+                for dim, key in (("month", month), ("kind", group.kind),
+                                 ("channel", group.channel)):
+                    counters[dim][key] += group.number
+        if concluded_in is not None and group.on_time is not None:
+            due_known += group.number
+            on_time += group.number if group.on_time else 0
     seen = sorted(set(received["month"]) | set(accepted["month"]) | set(concluded["month"]))
     months = _month_range(seen[0], seen[-1]) if seen else []
 

@@ -6,12 +6,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import Select, case, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from moderation.intake.models import Submission, SubmissionState
-from moderation.ledger.items import local_today
 from moderation.queue.filters import HANDLING, UNDECIDED, overdue_clause
+from moderation.stats.local_dates import local_day
 from moderation.stats.suppress import Rate
 from moderation.units import Unit
 
@@ -40,17 +41,25 @@ def cases_by_unit(session: Session, now: datetime, tz: str) -> list[UnitCases]:
             handling[unit_id] += number
     on_time: Counter[int | None] = Counter()
     counted: Counter[int | None] = Counter()
-    concluded = session.exec(select(Submission.responsible_unit_id, Submission.concluded_at,
-                                    Submission.handling_due_on)
-                             .where(Submission.state == SubmissionState.concluded))
-    for unit_id, concluded_at, due in concluded:
-        if concluded_at is None or due is None:
-            continue
-        counted[unit_id] += 1
-        on_time[unit_id] += local_today(concluded_at, tz) <= due
+    for unit_id, number, in_time in session.execute(_concluded_by_unit(session, tz)):
+        counted[unit_id] += number
+        on_time[unit_id] += int(in_time or 0)
     units = {u.id: u for u in session.exec(select(Unit).order_by(col(Unit.position),
                                                                  col(Unit.id)))}
     keys = set(undecided) | set(handling) | set(counted)
     ordered = [u for u in units if u in keys] + ([None] if None in keys else [])
     return [UnitCases(units.get(k) if k is not None else None, undecided[k], handling[k],
                       Rate.of(on_time[k], counted[k], public=False)) for k in ordered]
+
+
+def _concluded_by_unit(session: Session, tz: str) -> Select:
+    """Per responsible unit: concluded cases with both dates, and how many on time (the
+    database counts them: reading each case cost seconds at a few hundred thousand)."""
+    table = Submission.__table__  # type: ignore[attr-defined]
+    in_time = local_day(table.c.concluded_at, tz, session.get_bind().dialect.name) \
+        <= table.c.handling_due_on
+    return (core_select(table.c.responsible_unit_id, func.count(),
+                        func.sum(case((in_time, 1), else_=0)))
+            .where(table.c.state == SubmissionState.concluded,
+                   table.c.concluded_at.is_not(None), table.c.handling_due_on.is_not(None))
+            .group_by(table.c.responsible_unit_id))
