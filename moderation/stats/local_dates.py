@@ -1,8 +1,8 @@
 """Local days and months of stored UTC timestamps, computed by the database.
 
 Statistics count by day and month in the campaign's time zone. Reading every submission
-into Python to convert its timestamps took 2.3 s at 200,000 submissions, and grew with
-the table; the database groups them instead (`moderation.stats.submissions`).
+into Python to convert its timestamps took 3 to 4 s at 200,000 submissions, and grew
+with the table; the database groups them instead (`moderation.stats.submissions`).
 
 PostgreSQL converts with `AT TIME ZONE`. SQLite knows no time zones: the zone's offsets
 from UTC are written into the statement, as a CASE over the moments they changed since
