@@ -213,15 +213,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{per_submission['workers']:.1f} ms, PostgreSQL {per_submission['postgres']:.1f} ms, "
           f"whole machine {per_submission['machine']:.1f} ms (load generator and kernel "
           f"included); {TARGET_PER_SECOND}/s on {cores} cores leaves {budget:.1f} ms")
+    area = f"sending ({args.db}, {args.workers} workers, {args.clients} clients)"
     ok = (rate >= TARGET_PER_SECOND and not outcome.errors
           and unique == len(outcome.receipts) == stored)
-    summary(f"sending ({args.db}, {args.workers} workers, {args.clients} clients)",
-            "completed submissions per second",
+    summary(area, "completed submissions per second",
             f"{rate:.0f}/s; errors {len(outcome.errors)}; rows {stored} for "
             f"{len(outcome.receipts)} receipts", f"≥ {TARGET_PER_SECOND}/s, 0 errors, 1 row each",
             ok)
-    summary(f"sending ({args.db}, {args.workers} workers, {args.clients} clients)",
-            "CPU per submission, whole machine",
+    summary(area, "CPU per submission, whole machine",
             f"{per_submission['machine']:.1f} ms (portal {per_submission['workers']:.1f}, "
             f"PostgreSQL {per_submission['postgres']:.1f})",
             f"≤ {budget:.1f} ms ({TARGET_PER_SECOND}/s on {cores} cores)",
