@@ -24,6 +24,7 @@ from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from moderation.clock import Clock, system_clock
+from moderation.ratelease import SharedLeases
 from moderation.sqltypes import UTCDateTime, utc_field
 
 GLOBAL = "*"  # pass as the subject for a limit shared by every client
@@ -61,12 +62,14 @@ class DayKeys(Protocol):
 
 @dataclass(frozen=True)
 class Count:
-    """One counter to add to: its key, the end of its window, its scope, its maximum."""
+    """One counter to add to: its key, the end of its window, its scope, its maximum, and
+    whether every client counts on it (a portal-wide limit)."""
 
     key: str
     expires_at: datetime
     scope: str
     max_hits: int
+    shared: bool = False
 
 
 class Store(Protocol):
@@ -78,12 +81,13 @@ class Store(Protocol):
     def clear(self, key: str) -> None: ...
 
 
-def add_one_by_one(store: Store, counts: Sequence[Count], by: int,
+def add_one_by_one(store: Store, counts: Sequence[Count], by: int | Sequence[int],
                    now: datetime) -> list[int]:
-    """`Store.add_in_turn` as one `add` per counter."""
+    """`Store.add_in_turn` as one `add` per counter (`by` one amount, or one per counter)."""
+    amounts = [by] * len(counts) if isinstance(by, int) else by
     totals: list[int] = []
-    for count in counts:
-        totals.append(store.add(count.key, by, count.expires_at, now, count.scope))
+    for count, amount in zip(counts, amounts, strict=True):
+        totals.append(store.add(count.key, amount, count.expires_at, now, count.scope))
         if totals[-1] > count.max_hits:
             break
     return totals
@@ -130,11 +134,14 @@ class DbStore:
     for a citizen's counter and the portal-wide one together (`add_in_turn`), because
     the portal-wide counters are one row that every worker's citizens count on: the fewer
     round trips between its lock and the commit, the more citizens per second get
-    through (`bench/post_load.py`).
+    through (`bench/post_load.py`). With `leases`, a portal-wide counter at the end of
+    `add_in_turn` is counted in blocks reserved by this process (`SharedLeases`), so
+    most hits do not touch its row at all.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, leases: SharedLeases | None = None) -> None:
         self.session = session
+        self.leases = leases
 
     def add(self, key: str, by: int, expires_at: datetime, now: datetime,
             scope: str = "") -> int:
@@ -145,13 +152,40 @@ class DbStore:
     def add_in_turn(self, counts: Sequence[Count], by: int, now: datetime) -> list[int]:
         """Add to each counter in turn, stopping after one that goes over its maximum;
         the new totals of those added to. On PostgreSQL one statement for all of them
-        (a citizen's counter, then the portal-wide one): a round trip fewer per form."""
+        (a citizen's counter, then the portal-wide one): a round trip fewer per form.
+        A portal-wide counter last in line is taken from this process's block of it
+        when there is one, and otherwise reserves a block (see `SharedLeases`)."""
+        leases, shared = self.leases, counts[-1] if counts else None
+        if leases is None or shared is None or not shared.shared or by != 1:
+            return self._add_amounts(counts, [by] * len(counts), now)
+        firsts = counts[:-1]
+        taken = leases.take(shared.key, now)
+        if taken is None:
+            size = leases.block_size(shared.key, shared.max_hits)
+            totals = self._add_amounts(counts, [1] * len(firsts) + [size], now)
+            if len(totals) == len(counts):
+                totals[-1] = leases.reserved(shared.key, totals[-1], size, shared.max_hits,
+                                             shared.expires_at, now)
+            return totals
+        # A hit of the block is taken: count the others, and give it back if one refuses.
+        totals = self._add_amounts(firsts, [1] * len(firsts), now)
+        if len(totals) < len(firsts) or any(
+                total > count.max_hits for total, count in zip(totals, firsts, strict=False)):
+            leases.give_back(shared.key)
+            return totals
+        return [*totals, taken]
+
+    def _add_amounts(self, counts: Sequence[Count], amounts: Sequence[int],
+                     now: datetime) -> list[int]:
+        """`add_in_turn` with an amount per counter."""
+        if not counts:
+            return []
         connection = self.session.connection()
         if len(counts) < 2 or connection.dialect.name != "postgresql":
-            return add_one_by_one(self, counts, by, now)
-        values: dict[str, object] = {"by": by, "now": now}
-        for i, count in enumerate(counts):
-            values |= {f"key{i}": count.key, f"scope{i}": count.scope,
+            return add_one_by_one(self, counts, amounts, now)
+        values: dict[str, object] = {"now": now}
+        for i, (count, amount) in enumerate(zip(counts, amounts, strict=True)):
+            values |= {f"key{i}": count.key, f"scope{i}": count.scope, f"by{i}": amount,
                        f"expires{i}": count.expires_at, f"max{i}": count.max_hits}
         row = connection.execute(_upserts_in_turn(len(counts)), values).one()
         return [int(total) for total in row if total is not None]
@@ -180,15 +214,15 @@ def _upserts_in_turn(n: int) -> TextClause:
     steps = []
     for i in range(n):
         row = (f"CAST(:key{i} AS VARCHAR), CAST(:scope{i} AS VARCHAR), "
-               f"CAST(:by AS INTEGER), :expires{i}")
+               f"CAST(:by{i} AS INTEGER), :expires{i}")
         source = (f"VALUES ({row})" if i == 0
                   else f"SELECT {row} FROM step{i - 1} "  # noqa: S608
                        f"WHERE step{i - 1}.count <= :max{i - 1}")
         steps.append(
             f"step{i} AS (INSERT INTO ratecounter (key, scope, count, expires_at) {source} "
             "ON CONFLICT (key) DO UPDATE SET "
-            "count = CASE WHEN ratecounter.expires_at <= :now THEN :by "
-            f"ELSE ratecounter.count + :by END, expires_at = :expires{i} RETURNING count)")
+            f"count = CASE WHEN ratecounter.expires_at <= :now THEN :by{i} "
+            f"ELSE ratecounter.count + :by{i} END, expires_at = :expires{i} RETURNING count)")
     totals = ", ".join(f"(SELECT count FROM step{i})" for i in range(n))  # noqa: S608
     return text(f"WITH {', '.join(steps)} SELECT {totals}").bindparams(
         bindparam("now", type_=UTCDateTime()),
@@ -226,7 +260,8 @@ class RateLimiter:
     def _counter(self, limit: Limit, subject: str, now: datetime) -> Count:
         """The counter of `subject` for `limit` in the window of `now`."""
         _, window_end = self._window(limit, now)
-        return Count(self.key(limit, subject, now), window_end, limit.scope, limit.max_hits)
+        return Count(self.key(limit, subject, now), window_end, limit.scope, limit.max_hits,
+                     shared=subject == GLOBAL)
 
     def hit(self, limit: Limit, address: str, *, count: bool = True) -> Decision:
         """Count one hit (or only look, with count=False) and say whether it is allowed."""

@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from moderation.clock import Clock, system_clock
+from moderation.ratelease import SharedLeases
 from portal.csrf import CsrfMiddleware
 from portal.db import make_engine
 from portal.errors import EXCEPTION_HANDLERS, unavailable_page
@@ -143,6 +144,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.state.intake = build_intake_config(settings)
     app.state.intake_keys = app.state.intake.keys  # IntakeKeys, derived once per app
     app.state.intake_chores = IntakeChores()
+    app.state.rate_leases = SharedLeases()  # this worker's blocks of portal-wide hits
     app.state.static = static
     app.state.worker_cache = WorkerCache(settings.data_cache_seconds)
     app.state.slotted_pages = SlottedPages()

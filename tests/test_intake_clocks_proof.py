@@ -23,6 +23,7 @@ from moderation.intake.deadlines import (
 from moderation.intake.keys import IntakeKeys
 from moderation.intake.models import ClockPolicy
 from moderation.intake.proof import ProofStatement, content_sha256, make_proof, verify_proof
+from moderation.ratelease import SharedLeases
 from moderation.ratelimit import (
     GLOBAL,
     DbStore,
@@ -108,12 +109,15 @@ def test_rate_limit_counts_per_client_and_window(backend: str, db: Session) -> N
     db.commit()
 
 
-@pytest.mark.parametrize("backend", ["memory", "db"])
+@pytest.mark.parametrize("backend", ["memory", "db", "db in blocks"])
 def test_limits_counted_in_turn_stop_at_the_first_refusal(backend: str, db: Session) -> None:
     """A citizen's limit, then the portal-wide one (on PostgreSQL, one statement): a
-    citizen over their own limit is not counted against everyone's."""
+    citizen over their own limit is not counted against everyone's. Near so small a cap,
+    counting in blocks (`SharedLeases`) counts each hit as it comes."""
     clock = FixedClock(datetime(2026, 6, 1, 2, 10, tzinfo=UTC))
-    limiter = _limiter(MemoryStore() if backend == "memory" else DbStore(db), clock)
+    store = {"memory": MemoryStore(), "db": DbStore(db),
+             "db in blocks": DbStore(db, leases=SharedLeases())}[backend]
+    limiter = _limiter(store, clock)
     own, everyone = Limit("form", 2, timedelta(minutes=15)), Limit("form-all", 3,
                                                                    timedelta(hours=1))
     both = [(own, "203.0.113.9"), (everyone, GLOBAL)]

@@ -151,3 +151,17 @@ def test_abort_removes_everything_written(batch: UploadBatch) -> None:
     assert done.stored_name
     batch.abort()
     assert list(batch.upload_dir.iterdir()) == []
+
+
+def test_promote_waits_for_the_disk_only_when_it_renamed_files(
+        batch: UploadBatch, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    batch.promote()  # a form without files: nothing renamed, no fsync to wait for
+    assert synced == []
+    stored = send(batch, "note.txt", b"a file to keep")
+    synced.clear()
+    batch.promote()
+    assert len(synced) == 1  # the folder, for the rename
+    assert (batch.upload_dir / stored.stored_name).exists()

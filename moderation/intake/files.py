@@ -258,6 +258,8 @@ class UploadBatch:
 
     def promote(self) -> None:
         """Rename every cleaned file to its final name, durably (before the DB commit)."""
+        if not self.finished:  # nothing to rename, so no fsync to wait for
+            return
         for upload in self.finished:
             final = self.upload_dir / upload.stored_name
             part = self.upload_dir / f"tmp-{upload.stored_name.removesuffix('.enc')}.part"

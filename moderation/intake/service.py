@@ -307,6 +307,8 @@ def submitted_text(data: TipInput | SuggestionInput) -> SubmissionText:
 def _add_files(session: Session, envelope: Envelope, submission: Submission,
                uploads: UploadBatch, clock: Clock, message_id: int | None = None) -> None:
     assert submission.id is not None
+    if not uploads.finished:
+        return
     for upload in uploads.finished:
         session.add(SubmissionFile(
             submission_id=submission.id, message_id=message_id,

@@ -351,6 +351,8 @@ class ResumedBatch(UploadBatch):
         settle(claim.folder, self.upload_dir)
 
     def promote(self) -> None:
+        if not self.finished:
+            return
         for upload in self.finished:
             final = self.upload_dir / upload.stored_name
             os.replace(part_path(self.claim.folder, upload), final)

@@ -51,7 +51,8 @@ def count_hits(request: Request, session: Session, stage: str) -> Decision | Non
         "verify": ((rates.verify_client, address),),
     }[stage]
     purge_if_due(request, session)
-    limiter = RateLimiter(config.keys, DbStore(session), request.app.state.clock)
+    store = DbStore(session, leases=request.app.state.rate_leases)
+    limiter = RateLimiter(config.keys, store, request.app.state.clock)
     refused = limiter.hit_in_turn(limits)
     session.commit()
     return refused
