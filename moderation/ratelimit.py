@@ -142,6 +142,10 @@ class DbStore:
     def __init__(self, session: Session, leases: SharedLeases | None = None) -> None:
         self.session = session
         self.leases = leases
+        # Whether a portal-wide row was written in the session's transaction: commit it
+        # before other work, so its lock is not held across that work (and a block's
+        # hits are handed out only once the database holds them).
+        self.wrote_shared_row = False
 
     def add(self, key: str, by: int, expires_at: datetime, now: datetime,
             scope: str = "") -> int:
@@ -157,6 +161,7 @@ class DbStore:
         when there is one, and otherwise reserves a block (see `SharedLeases`)."""
         leases, shared = self.leases, counts[-1] if counts else None
         if leases is None or shared is None or not shared.shared or by != 1:
+            self.wrote_shared_row |= any(count.shared for count in counts)
             return self._add_amounts(counts, [by] * len(counts), now)
         firsts = counts[:-1]
         taken = leases.take(shared.key, now)
@@ -164,6 +169,7 @@ class DbStore:
             size = leases.block_size(shared.key, shared.max_hits)
             totals = self._add_amounts(counts, [1] * len(firsts) + [size], now)
             if len(totals) == len(counts):
+                self.wrote_shared_row = True
                 totals[-1] = leases.reserved(shared.key, totals[-1], size, shared.max_hits,
                                              shared.expires_at, now)
             return totals

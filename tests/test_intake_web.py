@@ -33,7 +33,7 @@ from moderation.intake.models import (
 from moderation.intake.service import find_by_receipt
 from moderation.intake.storage import contact_of, display_name_of, open_stored
 from moderation.intake.texts import case_texts
-from moderation.ratelimit import Limit
+from moderation.ratelimit import Limit, RateCounter
 from moderation.roles import Role
 from moderation.units import Unit
 from portal.intake.config import RatePlan
@@ -443,6 +443,31 @@ def test_rate_limit_gives_a_translated_429(client: TestClient, app: Any, db: Ses
     assert "Too many attempts" in page(refused).select_one("main").get_text()
     assert int(refused.headers["retry-after"]) > 0
     assert submissions(db) == 0
+
+
+def test_every_send_is_counted_once_the_refused_ones_too(client: TestClient, app: Any,
+                                                        db: Session) -> None:
+    """The Send's count shares the transaction that stores the submission: a Send that
+    stores nothing (a resend, a changed form) is counted all the same."""
+    client.headers["Accept-Language"] = "en"
+    config = app.state.intake
+    app.state.intake = replace(config, rates=RatePlan(
+        send_client=Limit("intake-send", 5, timedelta(hours=1))))
+    form = client.get("/submit/tip")
+    first = post_form(client, "/submit/tip", {"content": CONTENT}, form=form)
+    receipt_of(send(client, first))  # 1
+    # 2: this worker now holds a block of portal-wide hits, so later Sends write no
+    # portal-wide row and their count waits for the Send's own commit.
+    receipt_of(send(client, tip_confirmation(client)))
+    assert send(client, first).status_code == 409  # 3: sent already, no draft left
+    changed = post_form(client, "/submit/tip", {"content": CONTENT + " More."}, form=form)
+    assert send(client, changed).status_code == 409  # 4: the same form, other content
+    receipt_of(send(client, tip_confirmation(client)))  # 5
+    assert send(client, tip_confirmation(client)).status_code == 429  # 6: over the limit
+    db.expire_all()
+    counts = db.exec(select(RateCounter.count).where(RateCounter.scope == "intake-send"))
+    assert sorted(counts) == [6]
+    assert submissions(db) == 3
 
 
 def test_expired_form_comes_back_filled_with_a_fresh_token(client: TestClient, clock: Any,

@@ -27,8 +27,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def purge_if_due(request: Request, session: Session) -> None:
-    """Delete expired counters if this worker has not done so for a few seconds.
+def purge_if_due(request: Request, session: Session) -> bool:
+    """Delete expired counters if this worker has not done so for a few seconds; whether
+    it did.
 
     Counters must not outlive their window by more than that: call this first, before any
     counter row is locked.
@@ -36,12 +37,21 @@ def purge_if_due(request: Request, session: Session) -> None:
     state = request.app.state
     if state.intake_chores.rate_counters.due(state.clock()):  # the app's clock: tests move it
         purge_expired(session, state.clock)
+        return True
+    return False
 
 
-def count_hits(request: Request, session: Session, stage: str) -> Decision | None:
+def count_hits(request: Request, session: Session, stage: str, *,
+               commit: bool = True) -> Decision | None:
     """Count one hit of `stage` ("form", "send" or "verify") in `session`, and commit;
     the refusal, if any. The session may have read before and may go on to other work
-    after."""
+    after.
+
+    With `commit=False`, an allowed hit that wrote no portal-wide row (nearly all of
+    them: those rows are counted in blocks) is left in the session's transaction, to be
+    committed with the caller's own work: a transaction fewer per citizen. The caller
+    must then commit on every path, or count again after a rollback.
+    """
     config = intake_config(request)
     rates = config.rates
     address = client_address(request)
@@ -50,11 +60,12 @@ def count_hits(request: Request, session: Session, stage: str) -> Decision | Non
         "send": ((rates.send_client, address), (rates.send_global, GLOBAL)),
         "verify": ((rates.verify_client, address),),
     }[stage]
-    purge_if_due(request, session)
+    purged = purge_if_due(request, session)
     store = DbStore(session, leases=request.app.state.rate_leases)
     limiter = RateLimiter(config.keys, store, request.app.state.clock)
     refused = limiter.hit_in_turn(limits)
-    session.commit()
+    if commit or purged or refused is not None or store.wrote_shared_row:
+        session.commit()
     return refused
 
 
