@@ -30,7 +30,7 @@ from moderation.intake.models import (
     SubmissionFile,
     SubmissionKind,
 )
-from moderation.intake.service import find_by_receipt
+from moderation.intake.service import find_by_receipt, proof_for
 from moderation.intake.storage import contact_of, display_name_of, open_stored
 from moderation.intake.texts import case_texts
 from moderation.ratelimit import Limit, RateCounter
@@ -393,6 +393,23 @@ def test_proof_verifies_and_fails_with_one_character_changed(client: TestClient)
     assert page(invalid).select_one(".verify-invalid") is not None
     assert page(invalid).select_one(".verify-valid") is None
     assert "not valid" in invalid.text
+
+
+def test_the_receipt_page_shows_what_the_handover_carries_without_a_query(
+        client: TestClient, db: Session, keys: IntakeKeys, statements: list[str]) -> None:
+    sent = client.post("/submit/tip/confirm", data=send_data(tip_confirmation(client)))
+    assert sent.status_code == 303
+    statements.clear()
+    receipt = client.get("/submit/receipt")
+    code = receipt_of(receipt)
+    assert not [s for s in statements if "FROM submission" in s]
+    stored = find_by_receipt(db, keys, code)
+    assert stored is not None
+    shown = page(receipt)
+    assert stored.reference in shown.get_text()
+    proof = proof_of(receipt)
+    assert proof.split(".")[1] == stored.reference
+    assert proof == proof_for(keys, stored)  # same day, same digest as the stored row
 
 
 def test_honeypot_is_refused_and_nothing_stored(client: TestClient, db: Session,

@@ -4,7 +4,8 @@ After a successful Send the web layer answers with a redirect to a receipt page.
 links the two is a handover: a short-lived row found by the hash of a token that only the
 sending browser can present, because the token is derived from the form nonce *and* that
 browser's own secret (its CSRF cookie). The row holds the form nonce sealed under the
-token; showing the receipt deletes the row.
+token, and what the receipt page will show of the submission (so that page needs no
+query); showing the receipt deletes the row.
 
 - A Send retried by the same browser within the window (the first answer was lost)
   derives the same token, finds the row and is sent to the receipt page again.
@@ -28,6 +29,7 @@ from sqlmodel import Field, Session, SQLModel
 from moderation.clock import AtMostEvery, Clock, system_clock
 from moderation.intake.crypto import DecryptionFailed, open_sealed, seal
 from moderation.intake.keys import IntakeKeys, hkdf
+from moderation.intake.receipts import NONCE_BYTES
 from moderation.sqltypes import UTCDateTime, utc_field
 
 HANDOVER_MINUTES = 10
@@ -79,18 +81,20 @@ def _purge_if_due(session: Session, now: datetime) -> None:
 
 
 def start_handover(session: Session, keys: IntakeKeys, nonce: bytes, browser_secret: str,
-                   clock: Clock = system_clock) -> str:
+                   clock: Clock = system_clock, shown: bytes = b"") -> str:
     """Record that this browser may be shown the receipt of this form; returns the token.
 
-    Call in the transaction that stores the submission, so that a stored submission
-    always has its handover. Does not commit.
+    `shown`: what the receipt page will show of the submission, in the caller's own
+    encoding, sealed with the nonce (`take_handover_and_shown` gives it back). Call in
+    the transaction that stores the submission, so that a stored submission always has
+    its handover. Does not commit.
     """
     now = clock()
     _purge_if_due(session, now)
     token = handover_token(keys, nonce, browser_secret)
     session.execute(_INSERT, {
         "token_hash": _row_key(token), "expires_at": now + timedelta(minutes=HANDOVER_MINUTES),
-        "nonce_sealed": seal(_seal_key(token), nonce, _CONTEXT)})
+        "nonce_sealed": seal(_seal_key(token), nonce + shown, _CONTEXT)})
     return token
 
 
@@ -109,12 +113,20 @@ def take_handover(session: Session, token: str, clock: Clock = system_clock) -> 
 
     None when the token is malformed, unknown, expired or already used. Does not commit.
     """
+    taken = take_handover_and_shown(session, token, clock)
+    return taken[0] if taken else None
+
+
+def take_handover_and_shown(session: Session, token: str,
+                            clock: Clock = system_clock) -> tuple[bytes, bytes] | None:
+    """`take_handover`, with what `start_handover` was given to show (b"" if nothing)."""
     if not TOKEN_PATTERN.fullmatch(token or ""):
         return None
     row = session.execute(_TAKE, {"token_hash": _row_key(token)}).first()
     if row is None or row.expires_at <= clock():
         return None
     try:
-        return open_sealed(_seal_key(token), row.nonce_sealed, _CONTEXT)
+        sealed = open_sealed(_seal_key(token), row.nonce_sealed, _CONTEXT)
     except DecryptionFailed:
         return None
+    return sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]

@@ -44,6 +44,7 @@ from portal.intake.handover import (
     CITIZEN_RECEIPT_PATH,
     browser_secret,
     forget_handover,
+    receipt_facts,
     sent_submission,
     take_receipt,
     to_receipt_page,
@@ -410,7 +411,8 @@ def _send(request: Request, kind: FormKind, claim: Claim, token: str, nonce: byt
                                       policy=cached_policy(request))
         if result.created:
             handover = start_handover(session, config.keys, nonce, browser_secret(request),
-                                      request.app.state.clock)
+                                      request.app.state.clock,
+                                      shown=receipt_facts(result.submission))
         else:  # a twin request stored it first: answer as a retry would be answered
             handover = resume_handover(session, config.keys, nonce,
                                        browser_secret(request), request.app.state.clock)

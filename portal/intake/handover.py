@@ -8,6 +8,9 @@ resend show "already sent" without the code.
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
@@ -16,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from moderation.intake.deadlines import local_day
-from moderation.intake.handover import HANDOVER_MINUTES, take_handover
-from moderation.intake.models import Submission
+from moderation.intake.handover import HANDOVER_MINUTES, take_handover_and_shown
+from moderation.intake.models import Channel, Submission, SubmissionKind
 from moderation.intake.receipts import derive_receipt, format_receipt, idempotency_hash
 from moderation.intake.service import proof_for
 from portal.csrf import CSRF_COOKIE
@@ -36,7 +39,7 @@ def browser_secret(request: Request) -> str:
     return read_cookie(request.headers, CSRF_COOKIE) or ""
 
 
-def receipt_view(request: Request, submission: Submission | Row[Any],
+def receipt_view(request: Request, submission: Submission | Row[Any] | SimpleNamespace,
                  receipt: str) -> ReceiptView:
     """What the receipt page shows for a stored submission and its formatted receipt."""
     config = intake_config(request)
@@ -80,13 +83,38 @@ def sent_submission(session: Session, request: Request, nonce: bytes) -> Row[Any
     return session.execute(_SENT, {"idem": idem}).first()
 
 
+def receipt_facts(submission: Submission) -> bytes:
+    """What the receipt page shows of a stored submission, for its handover to carry: the
+    page then needs no query (`take_receipt`). Not the receipt, which only the nonce
+    gives."""
+    return json.dumps([submission.kind.value, submission.reference, submission.channel.value,
+                       submission.received_at.isoformat(),
+                       submission.decision_due_on.isoformat(),
+                       submission.content_sha256]).encode()
+
+
+def _from_facts(raw: bytes) -> SimpleNamespace | None:
+    """`receipt_facts` read back; None for a handover that carries none (staff's, or
+    written before handovers carried them)."""
+    if not raw:
+        return None
+    kind, reference, channel, received_at, decision_due_on, content_sha256 = json.loads(raw)
+    return SimpleNamespace(kind=SubmissionKind(kind), reference=reference,
+                           channel=Channel(channel),
+                           received_at=datetime.fromisoformat(received_at),
+                           decision_due_on=date.fromisoformat(decision_due_on),
+                           content_sha256=content_sha256)
+
+
 def take_receipt(request: Request) -> ReceiptView | None:
     """The receipt this browser was sent to see, consumed; None when there is none."""
     token = read_cookie(request.headers, HANDOVER_COOKIE) or ""
     config = intake_config(request)
     with db_session(request) as session:
-        nonce = take_handover(session, token, request.app.state.clock)
-        submission = sent_submission(session, request, nonce) if nonce else None
+        taken = take_handover_and_shown(session, token, request.app.state.clock)
+        nonce, shown = taken if taken else (None, b"")
+        submission = _from_facts(shown) or (
+            sent_submission(session, request, nonce) if nonce else None)
         session.commit()
     if nonce is None or submission is None:
         return None
