@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,8 +86,13 @@ def fresh_database(kind: str, pg_url: str) -> tuple[str, str]:
 
 
 @contextmanager
-def running_portal(database_url: str, workers: int) -> Iterator[tuple[int, subprocess.Popen]]:
-    """The demo campaign served by uvicorn with `workers` workers: (port, master process)."""
+def running_portal(database_url: str, workers: int,
+                   command: Callable[[int, int], list[str]] = portal_command,
+                   ) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The demo campaign served by uvicorn with `workers` workers: (port, master process).
+
+    `command(port, workers)` is the command that serves it (`portal_command` by default).
+    """
     with tempfile.TemporaryDirectory(prefix="minsheng-load-") as tmp:
         workdir = Path(tmp)
         env = bench_env(database_url, workdir)
@@ -95,7 +100,7 @@ def running_portal(database_url: str, workers: int) -> Iterator[tuple[int, subpr
         port = free_port()
         # The CSRF defence compares Origin with BASE_URL: give the address served.
         env["BASE_URL"] = f"http://{HOST}:{port}"
-        with server(portal_command(port, workers), f"http://{HOST}:{port}/", env,
+        with server(command(port, workers), f"http://{HOST}:{port}/", env,
                     workdir / "portal.log") as process:
             yield port, process
 
