@@ -81,10 +81,9 @@ class Store(Protocol):
     def clear(self, key: str) -> None: ...
 
 
-def add_one_by_one(store: Store, counts: Sequence[Count], by: int | Sequence[int],
+def add_one_by_one(store: Store, counts: Sequence[Count], amounts: Sequence[int],
                    now: datetime) -> list[int]:
-    """`Store.add_in_turn` as one `add` per counter (`by` one amount, or one per counter)."""
-    amounts = [by] * len(counts) if isinstance(by, int) else by
+    """`Store.add_in_turn` as one `add` per counter, each by its amount."""
     totals: list[int] = []
     for count, amount in zip(counts, amounts, strict=True):
         totals.append(store.add(count.key, amount, count.expires_at, now, count.scope))
@@ -115,7 +114,7 @@ class MemoryStore:
     def add_in_turn(self, counts: Sequence[Count], by: int, now: datetime) -> list[int]:
         """Add to each counter in turn, stopping after one that goes over its maximum;
         the new totals of those added to."""
-        return add_one_by_one(self, counts, by, now)
+        return add_one_by_one(self, counts, [by] * len(counts), now)
 
     def clear(self, key: str) -> None:
         with self._lock:

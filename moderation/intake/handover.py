@@ -108,18 +108,13 @@ def resume_handover(session: Session, keys: IntakeKeys, nonce: bytes, browser_se
     return token
 
 
-def take_handover(session: Session, token: str, clock: Clock = system_clock) -> bytes | None:
-    """The form nonce of a handover, which is deleted: the receipt is shown once.
+def take_handover_and_shown(session: Session, token: str,
+                            clock: Clock = system_clock) -> tuple[bytes, bytes] | None:
+    """The form nonce of a handover, which is deleted (the receipt is shown once), and
+    what `start_handover` was given to show (b"" if nothing).
 
     None when the token is malformed, unknown, expired or already used. Does not commit.
     """
-    taken = take_handover_and_shown(session, token, clock)
-    return taken[0] if taken else None
-
-
-def take_handover_and_shown(session: Session, token: str,
-                            clock: Clock = system_clock) -> tuple[bytes, bytes] | None:
-    """`take_handover`, with what `start_handover` was given to show (b"" if nothing)."""
     if not TOKEN_PATTERN.fullmatch(token or ""):
         return None
     row = session.execute(_TAKE, {"token_hash": _row_key(token)}).first()
