@@ -16,7 +16,7 @@ from moderation.intake.crypto import DecryptingReader, EncryptingWriter
 from moderation.intake.errors import FileRejected
 from moderation.intake.filetimes import open_quietly
 from moderation.intake.filetypes import check_extension, detect
-from moderation.intake.models import MetadataStatus
+from moderation.intake.metadata_status import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps, sanitize
 
 MB = 1024 * 1024

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
+from moderation.intake.metadata_status import MetadataStatus
 from moderation.sqltypes import LocalizedText, enum_field, localized_field, utc_field
 
 # Lengths shared by the models and the validation in `validation.py`.
@@ -225,15 +226,6 @@ class CaseMessage(SQLModel, table=True):
     public: bool = Field(default=True)
     reply_to_id: int | None = Field(default=None, foreign_key="casemessage.id")
     created_at: datetime = utc_field()  # hour precision for citizen messages
-
-
-class MetadataStatus(enum.StrEnum):
-    stripped = "stripped"  # rewritten without metadata
-    none = "none"  # the format carries none (plain text)
-    kept = "kept"  # could not be stripped; staff are warned
-    # Tags and times removed, but the format can carry more that no cleaner reaches (a
-    # video stream's own encoder data); the citizen is told before sending, staff too.
-    partial = "partial"
 
 
 class SubmissionFile(SQLModel, table=True):

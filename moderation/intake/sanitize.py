@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from moderation.intake import budgets
 from moderation.intake.errors import FileRejected
 from moderation.intake.filetypes import FileType
-from moderation.intake.models import MetadataStatus
+from moderation.intake.metadata_status import MetadataStatus
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -16,7 +16,7 @@ import struct
 from typing import BinaryIO
 
 from moderation.intake.errors import FileRejected
-from moderation.intake.models import MetadataStatus
+from moderation.intake.metadata_status import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps
 from moderation.intake.sanitize_media import _copy_range
 

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from moderation.intake import budgets
 from moderation.intake.errors import FileRejected
-from moderation.intake.models import MetadataStatus
+from moderation.intake.metadata_status import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps
 
 _COPY = 64 * 1024

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import BinaryIO
 
 from moderation.intake.errors import FileRejected
-from moderation.intake.models import MetadataStatus
+from moderation.intake.metadata_status import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps, image_bytes_clean
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)

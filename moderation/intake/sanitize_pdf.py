@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 from moderation.intake.errors import FileRejected
 from moderation.intake.jpeg_segments import strip_jpeg_segments
-from moderation.intake.models import MetadataStatus
+from moderation.intake.metadata_status import MetadataStatus
 from moderation.intake.sanitize import SanitizeCaps
 
 _DROP_KEYS = ("/Metadata", "/PieceInfo", "/AA", "/EmbeddedFiles", "/JavaScript", "/XFA",
