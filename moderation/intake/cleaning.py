@@ -22,11 +22,12 @@ from moderation.intake.sanitize import SanitizeCaps, sanitize
 MB = 1024 * 1024
 
 # Loaded once in the forkserver, so each child starts with its decoders imported.
+# Every module `sanitize` imports must be here: one left out is imported by every child.
 sandbox.preload(["moderation.intake.cleaning", "moderation.intake.sanitize_media",
-                 "moderation.intake.sanitize_office", "moderation.intake.sanitize_pdf",
-                 "PIL.Image", "PIL.ImageCms", "PIL.ImageOps", "PIL.JpegImagePlugin",
-                 "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "pypdf",
-                 "mutagen"])
+                 "moderation.intake.sanitize_matroska", "moderation.intake.sanitize_office",
+                 "moderation.intake.sanitize_pdf", "PIL.Image", "PIL.ImageCms", "PIL.ImageOps",
+                 "PIL.JpegImagePlugin", "PIL.PngImagePlugin", "PIL.GifImagePlugin",
+                 "PIL.WebPImagePlugin", "pypdf", "mutagen"])
 
 
 @dataclass(frozen=True)
