@@ -62,6 +62,7 @@ from moderation.roles import Actor, Role
 
 STAFF_CHANNELS = (Channel.phone, Channel.letter, Channel.visit, Channel.email)
 _SUBMISSION = Submission.__table__  # type: ignore[attr-defined]
+_INSERT_FILES = SubmissionFile.__table__.insert()  # type: ignore[attr-defined]
 _INSERT_NEW = {
     name: insert(_SUBMISSION).on_conflict_do_nothing(
         index_elements=[_SUBMISSION.c.idempotency_hash]).returning(_SUBMISSION.c.id)
@@ -309,14 +310,15 @@ def _add_files(session: Session, envelope: Envelope, submission: Submission,
     assert submission.id is not None
     if not uploads.finished:
         return
-    for upload in uploads.finished:
-        session.add(SubmissionFile(
-            submission_id=submission.id, message_id=message_id,
-            stored_name=upload.stored_name, size=upload.size, media_type=upload.media_type,
-            extension=upload.extension,
-            display_name_sealed=seal_display_name(envelope.data_key, envelope.reference,
-                                                  upload.stored_name, upload.display_name),
-            sha256=upload.sha256, metadata_status=upload.metadata_status,
-            created_at=hour_of(clock()),
-        ))
-    session.flush()
+    # A Core insert (a citizen's Send with files runs it): through the ORM, building the
+    # rows and flushing them cost a Send with a file more CPU than the statement itself.
+    created = hour_of(clock())
+    session.execute(_INSERT_FILES, [{
+        "submission_id": submission.id, "message_id": message_id,
+        "stored_name": upload.stored_name, "size": upload.size,
+        "media_type": upload.media_type, "extension": upload.extension,
+        "display_name_sealed": seal_display_name(envelope.data_key, envelope.reference,
+                                                 upload.stored_name, upload.display_name),
+        "sha256": upload.sha256, "metadata_status": upload.metadata_status,
+        "created_at": created,
+    } for upload in uploads.finished])
