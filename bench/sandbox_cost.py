@@ -1,9 +1,12 @@
-"""What the worker sandbox costs: zygote start, an empty call, and cleaning a photo.
+"""What the worker sandbox costs: zygote start, an empty call, a small text file, a photo.
 
 Run with `python -m bench.sandbox_cost [--calls 50]`. Prints the one-time start of the
 zygote (an interpreter importing Pillow, pypdf and mutagen), the round trip of an empty
-call (fork, limits, pickled answer), and cleaning a 12-megapixel JPEG in the server
-process versus in the sandbox. Never part of the test suite.
+call (fork, limits, pickled answer), the machine's CPU per small text file cleaned
+(`clean_file`, encrypted file to encrypted file) in the server process and in the
+sandbox, and cleaning a 12-megapixel JPEG in the server process versus in the sandbox.
+Machine CPU is read from /proc/stat: run it on an otherwise idle machine. Never part of
+the test suite.
 """
 
 from __future__ import annotations
@@ -11,16 +14,24 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import secrets
 import statistics
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from PIL import Image
 
-import moderation.intake.cleaning  # noqa: F401 - registers the preloaded decoders
+from bench.processes import machine_busy_seconds
+from moderation.intake.cleaning import CleanJob, WorkerLimits, clean_file, clean_in_worker
+from moderation.intake.crypto import EncryptingWriter
 from moderation.intake.filetypes import TYPES
-from moderation.intake.sanitize import sanitize
+from moderation.intake.sanitize import SanitizeCaps, sanitize
 from moderation.sandbox import run_limited
+
+NOTE = "现场情况记录：时间、地点和经过。\n".encode() * 20  # the spike's evidence file
 
 
 def clean_jpeg(data: bytes) -> int:
@@ -38,6 +49,30 @@ def timed(call, times: int) -> list[float]:  # type: ignore[no-untyped-def]
     return result
 
 
+def machine_ms_per_call(call: Callable[[], object], times: int) -> float:
+    """Milliseconds of the whole machine's CPU per call (the sandbox's children too)."""
+    busy = machine_busy_seconds()
+    for _ in range(times):
+        call()
+    return (machine_busy_seconds() - busy) / times * 1000
+
+
+def text_jobs(folder: Path) -> Callable[[], CleanJob]:
+    """A maker of jobs that clean one encrypted text file into a new part each time."""
+    key = secrets.token_bytes(32)
+    raw = folder / "note.raw"
+    with open(raw, "wb") as fh:
+        writer = EncryptingWriter(fh, key, "raw")
+        writer.write(NOTE)
+        writer.finish()
+    parts = iter(range(1_000_000))
+    return lambda: CleanJob(
+        raw_path=str(raw), raw_key=key, raw_context="raw",
+        part_path=str(folder / f"note-{next(parts)}.part"), part_key=key,
+        part_context="part", head=NOTE[:64], is_text=True, display_name="note.txt",
+        caps=SanitizeCaps())
+
+
 def summary(label: str, values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
@@ -52,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     run_limited(os.getpid)
     print(f"{'zygote start and first call':38} {(time.perf_counter() - started) * 1000:8.1f} ms")
     print(summary("empty call", timed(lambda: run_limited(os.getpid), args.calls)))
+    with tempfile.TemporaryDirectory(prefix="minsheng-sandbox-cost-") as folder:
+        job = text_jobs(Path(folder))
+        calls = max(100, args.calls)
+        print(f"text file of {len(NOTE)} bytes, machine CPU per file ({calls} files):")
+        print(f"{'  cleaned in the server process':38} "
+              f"{machine_ms_per_call(lambda: clean_file(job()), calls):8.2f} ms")
+        in_worker = machine_ms_per_call(
+            lambda: clean_in_worker(job(), WorkerLimits(), len(NOTE)), calls)
+        print(f"{'  cleaned in the sandbox':38} {in_worker:8.2f} ms")
     photo = io.BytesIO()
     Image.effect_noise((4000, 3000), 60).convert("RGB").save(photo, "JPEG", quality=85)
     data = photo.getvalue()
