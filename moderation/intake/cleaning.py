@@ -3,7 +3,8 @@
 The server never decodes a citizen's file itself: `clean_in_worker` hands the paths and
 keys of the raw upload and of the cleaned copy to `run_limited`, and the child reads,
 decrypts, types, cleans and re-encrypts. Whatever a bomb expands to lives and dies in
-the child; the server gets back a few figures or a `FileRejected`.
+the child; the server gets back a few figures or a `FileRejected`. Plain text has no
+decoder (its "cleaning" is a copy), so the upload sink runs `clean_file` on it directly.
 """
 
 from __future__ import annotations
