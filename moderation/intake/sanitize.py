@@ -139,11 +139,13 @@ def _check_image_budget(image: Image.Image, src: BinaryIO, caps: SanitizeCaps) -
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:
-    """A copy holding only pixels, in sRGB: Pillow re-writes comments and ICC from `info`."""
+    """`image` holding only pixels, in sRGB: Pillow re-writes comments and ICC from `info`.
+
+    Takes an image of the caller's own (`exif_transpose` returns a copy) and clears its
+    `info` in place: a second copy of a 12-megapixel photo cost some 20 ms.
+    """
     icc = image.info.get("icc_profile")
-    clean = image.copy()
-    if icc:
-        clean = _to_srgb(clean, icc)
+    clean = _to_srgb(image, icc) if icc else image
     clean.info = {}
     return clean
 
@@ -168,7 +170,9 @@ def _save_still(image: Image.Image, fmt: str | None, out: BinaryIO) -> None:
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
-        image.save(out, "JPEG", quality=92, optimize=True)
+        # Not optimize=True: its second pass tripled the encoding time of a photo (96
+        # against 32 ms for 12 megapixels) to make the file some 6 % smaller.
+        image.save(out, "JPEG", quality=92)
     elif fmt == "WEBP":
         image.save(out, "WEBP", quality=90)
     elif fmt == "GIF":
