@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import secrets
 import statistics
@@ -65,7 +66,7 @@ def text_jobs(folder: Path) -> Callable[[], CleanJob]:
         writer = EncryptingWriter(fh, key, "raw")
         writer.write(NOTE)
         writer.finish()
-    parts = iter(range(1_000_000))
+    parts = itertools.count()
     return lambda: CleanJob(
         raw_path=str(raw), raw_key=key, raw_context="raw",
         part_path=str(folder / f"note-{next(parts)}.part"), part_key=key,

@@ -9,8 +9,8 @@ resend show "already sent" without the code.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
@@ -39,7 +39,19 @@ def browser_secret(request: Request) -> str:
     return read_cookie(request.headers, CSRF_COOKIE) or ""
 
 
-def receipt_view(request: Request, submission: Submission | Row[Any] | SimpleNamespace,
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """What the receipt page shows of a submission, as its handover carries it."""
+
+    kind: SubmissionKind
+    reference: str
+    channel: Channel
+    received_at: datetime
+    decision_due_on: date
+    content_sha256: str
+
+
+def receipt_view(request: Request, submission: Submission | Row[Any] | ReceiptFacts,
                  receipt: str) -> ReceiptView:
     """What the receipt page shows for a stored submission and its formatted receipt."""
     config = intake_config(request)
@@ -93,17 +105,17 @@ def receipt_facts(submission: Submission) -> bytes:
                        submission.content_sha256]).encode()
 
 
-def _from_facts(raw: bytes) -> SimpleNamespace | None:
+def _from_facts(raw: bytes) -> ReceiptFacts | None:
     """`receipt_facts` read back; None for a handover that carries none (staff's, or
     written before handovers carried them)."""
     if not raw:
         return None
     kind, reference, channel, received_at, decision_due_on, content_sha256 = json.loads(raw)
-    return SimpleNamespace(kind=SubmissionKind(kind), reference=reference,
-                           channel=Channel(channel),
-                           received_at=datetime.fromisoformat(received_at),
-                           decision_due_on=date.fromisoformat(decision_due_on),
-                           content_sha256=content_sha256)
+    return ReceiptFacts(kind=SubmissionKind(kind), reference=reference,
+                        channel=Channel(channel),
+                        received_at=datetime.fromisoformat(received_at),
+                        decision_due_on=date.fromisoformat(decision_due_on),
+                        content_sha256=content_sha256)
 
 
 def take_receipt(request: Request) -> ReceiptView | None:
