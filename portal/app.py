@@ -20,6 +20,7 @@ from portal.csrf import CsrfMiddleware
 from portal.db import make_engine
 from portal.errors import EXCEPTION_HANDLERS, unavailable_page
 from portal.intake.config import IntakeChores, build_intake_config, clean_intake_storage
+from portal.middleware.admission import AdmissionGate, Line, LineCollector
 from portal.middleware.locale import LocaleMiddleware
 from portal.middleware.outage import OutageMiddleware
 from portal.middleware.public_cache import PublicPageCache
@@ -113,8 +114,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                 active.dispose()
 
     metrics = Metrics(lambda: getattr(app.state, "engine", None))
+    line = Line(settings.admission_limit)
+    metrics.registry.register(LineCollector(line))
     middleware = [
-        # First: a hit skips everything below; it replays the headers stored with the page.
+        # Outermost: every request waits its turn, cache hits too (a hit skipping the line
+        # sends its reader back sooner, and in the closed-loop spike the others waited
+        # longer: forms 2.5 s at p99 instead of 1.5).
+        *([Middleware(AdmissionGate, line=line)] if settings.admission_limit else []),
+        # Then: a hit skips everything below; it replays the headers stored with the page.
         # While the database is away it serves the last good copy (marked by the outage
         # layer below), so cache hits are not counted in the metrics.
         Middleware(PublicPageCache, clock=clock, ttl=settings.public_cache_seconds,

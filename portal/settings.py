@@ -59,6 +59,8 @@ class Settings:
     database_pool_size: int = 20
     # Threads each worker runs database work and rendering in (anyio's default is 40).
     worker_threads: int = 8
+    # Requests each worker works on at once; the others wait in line (0: no line).
+    admission_limit: int = 6
     # Portal-wide caps of citizen forms posted and sent per hour (flood protection).
     intake_forms_per_hour: int = 3000
     intake_sends_per_hour: int = 1000
@@ -153,6 +155,7 @@ class Settings:
             data_cache_seconds=_int(values, "DATA_CACHE_SECONDS", 5, allow_zero=True),
             database_pool_size=_int(values, "DATABASE_POOL_SIZE", 20),
             worker_threads=_int(values, "WORKER_THREADS", 8),
+            admission_limit=_int(values, "ADMISSION_LIMIT", 6, allow_zero=True),
             intake_forms_per_hour=_int(values, "INTAKE_FORMS_PER_HOUR", 3000),
             intake_sends_per_hour=_int(values, "INTAKE_SENDS_PER_HOUR", 1000),
             cleanup_grace_minutes=_int(values, "CLEANUP_GRACE_MINUTES", 60, allow_zero=True),

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from tests.live_process import ServerProcess
 
 LIMITS = {"CLIENT_HEADER_TIMEOUT": "2", "CLIENT_BODY_TIMEOUT": "2",
-          "CLIENT_BODY_MIN_RATE": "1024", "KEEPALIVE_TIMEOUT": "2"}
+          "CLIENT_BODY_MIN_RATE": "1024", "KEEPALIVE_TIMEOUT": "2", "ADMISSION_LIMIT": "2"}
 CUT_WITHIN = 6.0  # seconds: the configured 2 s, plus scheduling on a loaded machine
 
 
@@ -125,3 +125,32 @@ def test_an_oversized_head_is_refused_and_the_server_keeps_serving(server) -> No
                      b"Cookie: " + b"a" * 8_000 + b"\r\n\r\n")
         sock.settimeout(10)
         assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def still_open(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) != b""
+    except BlockingIOError:
+        return True  # nothing to read, not closed
+    except ConnectionError:
+        return False
+
+
+def test_uploads_waiting_for_their_body_leave_the_line_to_readers(server) -> None:  # type: ignore[no-untyped-def]
+    """Two places per worker (ADMISSION_LIMIT), four uploads stalled mid-body: a reader is
+    answered while all four are still open, so none of them held a place while it waited."""
+    head = (b"POST /submit/tip HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n"
+            b"--x\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\n" + b"a" * 1000)
+    stalled = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(4)]
+    try:
+        for sock in stalled:
+            sock.sendall(head)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as reader:
+            reader.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert reader.recv(4096).startswith(b"HTTP/1.1 200")
+        assert all(still_open(sock) for sock in stalled)
+    finally:
+        for sock in stalled:
+            sock.close()

@@ -11,6 +11,11 @@ a one-byte-per-second upload stay open for ever. `GuardedHttpToolsProtocol` adds
 - a head size: a request line and headers over MAX_HEAD_BYTES get a 431 and the
   connection is closed (httptools itself sets no limit; h11 stopped at the same size).
 
+Each request's scope also carries what the protocol knows of its client
+(`CycleClient`, under `portal.middleware.admission.CLIENT_EXTENSION`): whether the next
+part of the body has arrived, whether the client takes what is sent, whether it left. The
+admission line reads it to give a place back while a request waits for its client.
+
 A request the parser refuses gets a short answer in Chinese and English, not uvicorn's
 English-only one: a head too large is nearly always a browser carrying too many cookies
 for the domain (a shared government domain collects them), and the citizen can fix that.
@@ -31,7 +36,9 @@ import os
 import time
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from portal.middleware.admission import CLIENT_EXTENSION
 
 MAX_HEAD_BYTES = 16 * 1024  # h11's default, which the portal served with before
 DEFAULTS = {"CLIENT_HEADER_TIMEOUT": 10, "CLIENT_BODY_TIMEOUT": 20,
@@ -116,6 +123,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            self.scope.setdefault("extensions", {})[CLIENT_EXTENSION] = CycleClient(cycle)
         self._body_started, self._body_bytes = time.monotonic(), 0
         self._arm(self.body_grace)  # now the body's clock runs
 
@@ -145,6 +155,26 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class CycleClient:
+    """What a request's cycle knows of its client, for the admission line
+    (`portal.middleware.admission.ClientState`)."""
+
+    __slots__ = ("cycle",)
+
+    def __init__(self, cycle: RequestResponseCycle) -> None:
+        self.cycle = cycle
+
+    def body_ready(self) -> bool:
+        cycle = self.cycle
+        return cycle.message_event.is_set() or cycle.disconnected or cycle.response_complete
+
+    def send_ready(self) -> bool:
+        return not self.cycle.flow.write_paused or self.cycle.disconnected
+
+    def gone(self) -> bool:
+        return self.cycle.disconnected
 
 
 GuardedH11Protocol = GuardedHttpToolsProtocol  # the name in earlier releases' deployments
