@@ -229,6 +229,26 @@ def test_a_request_whose_client_left_while_waiting_is_not_run() -> None:
     run(scenario)
 
 
+def test_a_receive_left_running_by_an_app_that_returned_takes_no_place() -> None:
+    async def scenario() -> None:
+        body: asyncio.Queue = asyncio.Queue()
+        left_behind: list[asyncio.Task] = []
+
+        async def hasty(scope: Any, receive: Any, send: Any) -> None:
+            left_behind.append(asyncio.create_task(receive()))
+            await settle()  # the receive now waits for the client, out of the line
+            await send({"type": "http.response.start", "status": 413, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        gate = AdmissionGate(hasty, line=Line(1))
+        await gate(scope("POST", "/submit/tip", FakeClient(body_ready=False)), body.get, ignore)
+        body.put_nowait({"type": "http.request", "body": b"x", "more_body": True})
+        await asyncio.gather(*left_behind)
+        assert gate.line.free == 1
+
+    run(scenario)
+
+
 def test_an_app_that_fails_gives_its_place_back() -> None:
     async def failing(scope: Any, receive: Any, send: Any) -> None:
         raise RuntimeError("boom")

@@ -5,7 +5,8 @@ Without it a worker takes on every request that arrives. In the closed-loop spik
 interleaved on one event loop and one GIL. Every step of a request (reading the form, a
 database call in a thread, rendering) waits behind a step of every other. So a request of
 many steps waits many times. Sending a tip is three requests of several steps each: its
-p99 was 8.6 s while a page read took 0.95 s, and who came first was not served first.
+p99 was 7.5-8.2 s while a page read took about 1 s, and who came first was not served
+first.
 
 `AdmissionGate` lets at most `limit` requests run in the worker. The others wait in line,
 first come, first served. There are two lines, and the first is always served first:
@@ -17,7 +18,8 @@ first come, first served. There are two lines, and the first is always served fi
 - **new**: everything else, which is reading public pages.
 
 So a citizen who has started to send finishes before new readers are served. In a spike,
-readers wait a little longer and senders much less.
+readers of pages that are rendered wait longer and senders much less. Cached public pages
+never reach the line: the page cache answers them first (`portal.app`).
 
 A request gives its place back while it waits for its client: for the next part of an
 upload's body, or for a slow reader to take the next part of a download. A slow or hostile
@@ -132,6 +134,7 @@ class AdmissionGate:
             if not visit.client.gone():
                 await self.app(scope, visit.receive, visit.send)
         finally:
+            visit.finished = True
             if visit.holding:
                 self.line.leave()
 
@@ -145,13 +148,14 @@ def under_way(scope: Scope) -> bool:
 class _Visit:
     """One request's place, given back while it waits for its client."""
 
-    __slots__ = ("_receive", "_send", "body_done", "client", "holding", "line")
+    __slots__ = ("_receive", "_send", "body_done", "client", "finished", "holding", "line")
 
     def __init__(self, line: Line, scope: Scope, receive: Receive, send: Send) -> None:
         self.line = line
         extensions = scope.get("extensions")
         self.client: ClientState = (extensions or {}).get(CLIENT_EXTENSION, UNKNOWN_CLIENT)
         self.holding = True
+        self.finished = False  # the app has returned; a task it left may still wait
         self.body_done = False
         self._receive = receive
         self._send = send
@@ -175,8 +179,12 @@ class _Visit:
         self.line.leave()
         self.holding = False
         result = await waiting  # if this raises, no place is taken again
-        await self.line.enter(urgent=True)
-        self.holding = True
+        if not self.finished:
+            await self.line.enter(urgent=True)
+            if self.finished:  # the app returned meanwhile: nobody will give it back
+                self.line.leave()
+            else:
+                self.holding = True
         return result
 
 
