@@ -128,6 +128,7 @@ def test_an_oversized_head_is_refused_and_the_server_keeps_serving(server) -> No
 
 
 def still_open(sock: socket.socket) -> bool:
+    """True unless the server has closed `sock` (it sends nothing before the body ends)."""
     sock.setblocking(False)
     try:
         return sock.recv(1) != b""
