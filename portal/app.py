@@ -126,7 +126,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                    refresh_ahead=settings.public_cache_refresh_ahead),
         # Then every other request waits its turn (portal/middleware/admission.py). A hit
         # costs some 60 µs and never waits: the home page is what most citizens open first,
-        # and in line, cached pages lost 6 to 10 % of their rate under wrk.
+        # and in line, cached pages lost 7 to 11 % of their rate under wrk.
         *([Middleware(AdmissionGate, line=line)] if settings.admission_limit else []),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(SecurityHeadersMiddleware, production=settings.production),
