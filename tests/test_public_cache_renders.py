@@ -12,6 +12,7 @@ from anyio.from_thread import start_blocking_portal
 from starlette.types import Message, Receive, Scope, Send
 
 from portal.db_changes import mark_changed
+from portal.middleware.admission import CLIENT_EXTENSION
 from portal.middleware.public_cache import PublicPageCache
 
 TTL = 5.0
@@ -52,7 +53,8 @@ def cache_over(page: Page, clocks: Clocks) -> PublicPageCache:
                            now=lambda: clocks.monotonic)
 
 
-async def get(cache: PublicPageCache, path: str = "/") -> tuple[bytes, dict[bytes, bytes]]:
+async def get(cache: PublicPageCache, path: str = "/",
+              extensions: dict[str, object] | None = None) -> tuple[bytes, dict[bytes, bytes]]:
     """One reader's GET through the cache: (body, headers)."""
     sent: list[Message] = []
 
@@ -63,7 +65,8 @@ async def get(cache: PublicPageCache, path: str = "/") -> tuple[bytes, dict[byte
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "query_string": b"",
-             "headers": [(b"host", b"testserver")], "state": {"engine": "the engine"}}
+             "headers": [(b"host", b"testserver")], "state": {"engine": "the engine"},
+             "extensions": extensions or {}}
     await cache(scope, receive, send)
     return (b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"),
             dict(sent[0]["headers"]))
@@ -291,5 +294,26 @@ def test_while_the_database_is_away_readers_share_the_last_good_copy() -> None:
         assert down.calls == 1
         assert [body for body, _ in answers] == [b"first", b"first"]
         assert all(headers[b"x-stale"] == b"database unavailable" for _, headers in answers)
+
+    run(scenario)
+
+
+def test_a_render_in_the_background_does_not_carry_the_readers_connection() -> None:
+    async def scenario() -> None:
+        page, clocks = Page(), Clocks()
+        seen: list[object] = []
+
+        async def recording(scope: Scope, receive: Receive, send: Send) -> None:
+            seen.append(scope["extensions"].get(CLIENT_EXTENSION))
+            await page(scope, receive, send)
+
+        cache = PublicPageCache(recording, clock=lambda: clocks.wall, ttl=TTL,
+                                now=lambda: clocks.monotonic)
+        reader = {CLIENT_EXTENSION: "the reader's connection"}
+        await get(cache, extensions=reader)
+        clocks.monotonic += TTL / 2 + 0.1
+        await get(cache, extensions=reader)
+        await settle(cache)
+        assert seen == ["the reader's connection", None]
 
     run(scenario)

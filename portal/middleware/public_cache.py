@@ -205,8 +205,9 @@ class PublicPageCache:
     def render_in_background(self, scope: Scope, key: tuple) -> None:
         """Render `key` again for no reader in particular, with this request's headers."""
         # The lifespan's state (the engine) comes along; what the render notes in it stays
-        # out of the reader's request.
-        copy = {**scope, "state": dict(scope.get("state", {}))}
+        # out of the reader's request. The reader's connection does not: the admission
+        # line must not read this render's waits from a client it does not answer.
+        copy = {**scope, "state": dict(scope.get("state", {})), "extensions": {}}
         requested = False
 
         async def receive() -> Message:
